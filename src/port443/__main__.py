@@ -1,0 +1,3 @@
+from port443.cli import main
+
+main()
