@@ -1,0 +1,285 @@
+"""Client and server configuration.
+
+Configs are frozen values, built once and shared by many connections: the
+trust store, certificates, their DER encodings and the ticket keys are parsed
+or made here, not per handshake.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from port443.tls.enums import VERSION_NAMES, NamedGroup, ProtocolVersion, SignatureScheme
+from port443.tls.kex import DEFAULT_GROUPS, SUPPORTED_GROUPS
+from port443.tls.sigs import DEFAULT_SIGNATURE_ALGORITHMS, SUPPORTED_SCHEMES
+from port443.tls.suites import DEFAULT_CLIENT_SUITES, DEFAULT_SERVER_SUITES, SUITES, CipherSuite, parse_suite
+
+Keylog = Callable[[str], None]
+
+
+class ConfigError(ValueError):
+    """A configuration value is wrong; the message names it and the fix."""
+
+
+def _versions(values: Sequence[str]) -> tuple[ProtocolVersion, ...]:
+    out = []
+    for v in values:
+        if v not in VERSION_NAMES or VERSION_NAMES[v] < ProtocolVersion.TLSv1_2:
+            raise ConfigError(f"unsupported TLS version {v!r}; use 'TLSv1.3' and/or 'TLSv1.2'")
+        out.append(VERSION_NAMES[v])
+    if not out:
+        raise ConfigError("no TLS versions enabled; give at least one of 'TLSv1.3', 'TLSv1.2'")
+    return tuple(sorted(set(out), reverse=True))
+
+
+def _groups(values: Sequence[int | str]) -> tuple[NamedGroup, ...]:
+    out = []
+    for g in values:
+        try:
+            group = NamedGroup[g] if isinstance(g, str) else NamedGroup(g)
+        except (KeyError, ValueError):
+            raise ConfigError(f"unknown group {g!r}; use an IANA name such as 'x25519'") from None
+        out.append(group)
+    return tuple(out)
+
+
+def _schemes(values: Sequence[int | str]) -> tuple[SignatureScheme, ...]:
+    out = []
+    for s in values:
+        try:
+            out.append(SignatureScheme[s] if isinstance(s, str) else SignatureScheme(s))
+        except (KeyError, ValueError):
+            raise ConfigError(f"unknown signature scheme {s!r}; use an IANA name such as 'ecdsa_secp256r1_sha256'") from None
+    return tuple(out)
+
+
+def _suites(values: Sequence[int | str]) -> tuple[CipherSuite, ...]:
+    try:
+        return tuple(parse_suite(v) for v in values)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+# --- certificates and keys -------------------------------------------------------
+
+def load_certificates(source: Any) -> tuple[x509.Certificate, ...]:
+    """A chain from a PEM/DER path, PEM bytes, a certificate or a list of them."""
+    if isinstance(source, x509.Certificate):
+        return (source,)
+    if isinstance(source, (list, tuple)):
+        out: list[x509.Certificate] = []
+        for item in source:
+            out.extend(load_certificates(item))
+        return tuple(out)
+    data = _read(source, "certificate")
+    try:
+        if b"-----BEGIN" in data:
+            return tuple(x509.load_pem_x509_certificates(data))
+        return (x509.load_der_x509_certificate(data),)
+    except ValueError as exc:
+        raise ConfigError(f"cannot parse the certificate{_where(source)}: {exc}") from None
+
+
+def load_private_key(source: Any, password: bytes | None = None):
+    if isinstance(source, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey, ed25519.Ed25519PrivateKey, ed448.Ed448PrivateKey)):
+        return source
+    data = _read(source, "private key")
+    try:
+        if b"-----BEGIN" in data:
+            return serialization.load_pem_private_key(data, password)
+        return serialization.load_der_private_key(data, password)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"cannot load the private key{_where(source)}: {exc}") from None
+
+
+def _where(source: Any) -> str:
+    return f" from {source}" if isinstance(source, (str, os.PathLike)) else ""
+
+
+def _read(source: Any, what: str) -> bytes:
+    if isinstance(source, bytes):
+        return source
+    if isinstance(source, (str, os.PathLike)):
+        try:
+            return Path(source).read_bytes()
+        except OSError as exc:
+            raise ConfigError(f"cannot read the {what} file {source}: {exc.strerror}") from None
+    raise ConfigError(f"{what}: expected a path, PEM bytes or a cryptography object, got {type(source).__name__}")
+
+
+def _names(cert: x509.Certificate) -> tuple[str, ...]:
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        names = [n.lower() for n in san.get_values_for_type(x509.DNSName)]
+        names += [str(ip) for ip in san.get_values_for_type(x509.IPAddress)]
+        return tuple(names)
+    except x509.ExtensionNotFound:
+        return ()
+
+
+@dataclass(frozen=True)
+class CertifiedKey:
+    """A certificate chain (leaf first) and the private key of its leaf."""
+
+    chain: tuple[x509.Certificate, ...]
+    key: Any
+    der_chain: tuple[bytes, ...] = field(default=(), repr=False)
+    names: tuple[str, ...] = ()
+
+    @classmethod
+    def load(cls, chain: Any, key: Any, password: bytes | None = None) -> "CertifiedKey":
+        certs = load_certificates(chain)
+        if not certs:
+            raise ConfigError("the certificate file holds no certificate")
+        private = load_private_key(key, password)
+        pub = certs[0].public_key().public_bytes(Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+        mine = private.public_key().public_bytes(Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+        if pub != mine:
+            raise ConfigError("the private key does not match the certificate; pass the key the certificate was issued for")
+        return cls(certs, private, tuple(c.public_bytes(Encoding.DER) for c in certs), _names(certs[0]))
+
+    def matches(self, server_name: str) -> bool:
+        name = server_name.lower().rstrip(".")
+        for pattern in self.names:
+            if pattern == name:
+                return True
+            if pattern.startswith("*.") and "." in name and name.split(".", 1)[1] == pattern[2:]:
+                return True
+        return False
+
+
+class TicketKeys:
+    """The server's session-ticket encryption key (AES-256-GCM), shared by its connections."""
+
+    def __init__(self, key: bytes | None = None) -> None:
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        self.key = key or os.urandom(32)
+        self.aead = AESGCM(self.key)
+
+
+def _default_clock() -> float:
+    return time.time()
+
+
+# --- configs ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ClientConfig:
+    server_name: str | None = None
+    cafile: str | None = None
+    capath: str | None = None
+    verify: bool = True
+    versions: tuple[str, ...] = ("TLSv1.3", "TLSv1.2")
+    cipher_suites: tuple[int | str, ...] = DEFAULT_CLIENT_SUITES
+    groups: tuple[int | str, ...] = DEFAULT_GROUPS
+    key_share_groups: tuple[int | str, ...] | None = None  # default: the first group
+    signature_algorithms: tuple[int | str, ...] = DEFAULT_SIGNATURE_ALGORITHMS
+    alpn_protocols: tuple[str, ...] = ()
+    keylog: Keylog | None = None
+    session: Any = None  # a Session from SessionTicketReceived, to resume
+    compatibility_mode: bool = True  # RFC 8446 Appendix D.4
+    record_size_limit: int | None = 16385  # RFC 8449; None to not send the extension
+    padding_block: int = 0  # pad encrypted records to a multiple of this (0: no padding)
+    max_handshake_message: int = 1 << 17
+    trust_store: Any = None  # a port443.pki.trust.TrustStore; overrides cafile/capath
+    clock: Callable[[], float] = _default_clock
+    # TLS 1.2 (issue 3)
+    extended_master_secret: bool = True
+    encrypt_then_mac: bool = True
+    session_ticket: bool = True
+    fallback_scsv: bool = False  # RFC 7507: set when retrying with a lower version
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "_versions", _versions(self.versions))
+        suites = _suites(self.cipher_suites)
+        has13 = ProtocolVersion.TLSv1_3 in self._versions and any(s in SUITES and SUITES[s].tls13 for s in suites)
+        has12 = ProtocolVersion.TLSv1_2 in self._versions and any(s in SUITES and not SUITES[s].tls13 for s in suites)
+        if not (has13 or has12):
+            raise ConfigError("no cipher suite fits the enabled versions; add a TLS 1.3 or TLS 1.2 suite")
+        set_(self, "_suites", suites)
+        groups = _groups(self.groups)
+        set_(self, "_groups", groups)
+        shares = _groups(self.key_share_groups) if self.key_share_groups is not None else groups[:1]
+        for g in shares:
+            if g not in groups:
+                raise ConfigError(f"key share group {g.name} is not among the offered groups")
+            if g not in SUPPORTED_GROUPS:
+                raise ConfigError(f"cannot make a key share for {g.name}")
+        set_(self, "_key_share_groups", shares)
+        set_(self, "_schemes", _schemes(self.signature_algorithms))
+        for p in self.alpn_protocols:
+            if not p or len(p.encode()) > 255:
+                raise ConfigError(f"bad ALPN protocol name {p!r}")
+        if self.record_size_limit is not None and not 64 <= self.record_size_limit <= 16385:
+            raise ConfigError("record_size_limit must be between 64 and 16385")
+
+    def trust(self):
+        """The trust store to validate against (parsed once per CA file and process)."""
+        from port443.pki.trust import TrustStore, cached_cafile
+
+        if self.trust_store is not None:
+            return self.trust_store
+        if self.cafile:
+            return cached_cafile(str(self.cafile))
+        if self.capath:
+            return TrustStore.from_capath(self.capath)
+        return TrustStore.mozilla()
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    certificate_chain: Any = None
+    private_key: Any = None
+    certificates: tuple[Any, ...] = ()  # more (chain, key) pairs or CertifiedKeys, chosen by SNI
+    password: bytes | None = None
+    versions: tuple[str, ...] = ("TLSv1.3", "TLSv1.2")
+    cipher_suites: tuple[int | str, ...] = DEFAULT_SERVER_SUITES
+    groups: tuple[int | str, ...] = DEFAULT_GROUPS
+    signature_algorithms: tuple[int | str, ...] = DEFAULT_SIGNATURE_ALGORITHMS
+    alpn_protocols: tuple[str, ...] = ()
+    keylog: Keylog | None = None
+    session_tickets: int = 2  # NewSessionTickets sent after a full handshake (0: none)
+    ticket_lifetime: int = 7200
+    ticket_keys: TicketKeys | None = None
+    padding_block: int = 0
+    record_size_limit: int | None = 16385
+    max_handshake_message: int = 1 << 17
+    clock: Callable[[], float] = _default_clock
+    # TLS 1.2 (issue 3)
+    legacy_rsa_key_exchange: bool = False
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "_versions", _versions(self.versions))
+        set_(self, "_suites", _suites(self.cipher_suites))
+        set_(self, "_groups", _groups(self.groups))
+        set_(self, "_schemes", _schemes(self.signature_algorithms))
+        keys: list[CertifiedKey] = []
+        if self.certificate_chain is not None:
+            if self.private_key is None:
+                raise ConfigError("a certificate needs its private key (private_key=...)")
+            keys.append(CertifiedKey.load(self.certificate_chain, self.private_key, self.password))
+        for item in self.certificates:
+            keys.append(item if isinstance(item, CertifiedKey) else CertifiedKey.load(item[0], item[1], self.password))
+        if not keys:
+            raise ConfigError("a server needs a certificate: certificate_chain=... and private_key=...")
+        set_(self, "_certified_keys", tuple(keys))
+        if self.ticket_keys is None:
+            set_(self, "ticket_keys", TicketKeys())
+        unsupported = [g for g in self._groups if g not in SUPPORTED_GROUPS]
+        if unsupported:
+            raise ConfigError(f"cannot serve key exchange for {', '.join(g.name for g in unsupported)}")
+        bad = [s for s in self._schemes if s not in SUPPORTED_SCHEMES]
+        if bad:
+            raise ConfigError(f"unsupported signature schemes {', '.join(s.name for s in bad)}")

@@ -1,0 +1,133 @@
+"""Key exchange groups for TLS 1.3 key_share and TLS 1.2 ECDHE/DHE.
+
+A client makes a ClientShare per offered group and later finishes it with the
+server's share; a server answers a client share with `server_exchange`, which
+for Diffie-Hellman groups generates its own key and for the hybrid
+X25519MLKEM768 group encapsulates (draft-ietf-tls-ecdhe-mlkem). All arithmetic
+is `cryptography`'s.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Callable
+
+from cryptography.hazmat.primitives.asymmetric import ec, x448, x25519
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from port443.tls.enums import NamedGroup as G
+from port443.tls.errors import IllegalParameter
+
+try:
+    from cryptography.hazmat.primitives.asymmetric import mlkem
+except ImportError:  # older cryptography without ML-KEM
+    mlkem = None
+
+_CURVES = {G.secp256r1: ec.SECP256R1, G.secp384r1: ec.SECP384R1, G.secp521r1: ec.SECP521R1}
+_POINT_LEN = {G.secp256r1: 65, G.secp384r1: 97, G.secp521r1: 133}
+
+SUPPORTED_GROUPS: tuple[G, ...] = (G.x25519, G.secp256r1, G.secp384r1, G.secp521r1, G.x448) + (
+    (G.X25519MLKEM768,) if mlkem is not None else ()
+)
+DEFAULT_GROUPS: tuple[G, ...] = (G.x25519, G.secp256r1, G.secp384r1) + (
+    (G.X25519MLKEM768,) if mlkem is not None else ()
+) + (G.x448,)
+
+PrivateKeyFactory = Callable[[int], object]
+
+
+def generate_private_key(group: int):
+    """A fresh private key for `group` (for X25519MLKEM768: an (ML-KEM, X25519) pair)."""
+    if group == G.x25519:
+        return x25519.X25519PrivateKey.generate()
+    if group == G.x448:
+        return x448.X448PrivateKey.generate()
+    if group in _CURVES:
+        return ec.generate_private_key(_CURVES[group]())
+    if group == G.X25519MLKEM768 and mlkem is not None:
+        return (mlkem.MLKEM768PrivateKey.generate(), x25519.X25519PrivateKey.generate())
+    raise ValueError(f"no key exchange for group {group}")
+
+
+def _public_bytes(key) -> bytes:
+    if isinstance(key, tuple):
+        kem, xk = key
+        return kem.public_key().public_bytes_raw() + xk.public_key().public_bytes_raw()
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        return key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+    return key.public_key().public_bytes_raw()
+
+
+def _dh(group: int, key, peer: bytes) -> bytes:
+    """Diffie-Hellman of our private key with the peer's encoded public key."""
+    try:
+        if group == G.x25519:
+            if len(peer) != 32:
+                raise ValueError("x25519 share must be 32 bytes")
+            return key.exchange(x25519.X25519PublicKey.from_public_bytes(peer))
+        if group == G.x448:
+            if len(peer) != 56:
+                raise ValueError("x448 share must be 56 bytes")
+            return key.exchange(x448.X448PublicKey.from_public_bytes(peer))
+        if group in _CURVES:
+            if len(peer) != _POINT_LEN[group] or peer[0] != 4:
+                raise ValueError("EC share must be an uncompressed point")
+            pub = ec.EllipticCurvePublicKey.from_encoded_point(_CURVES[group](), peer)
+            return key.exchange(ec.ECDH(), pub)
+    except ValueError as exc:
+        raise IllegalParameter(f"invalid {G(group).name} key share: {exc}") from None
+    raise IllegalParameter(f"unsupported group {group}")
+
+
+class ClientShare:
+    """The client's half of one group's exchange."""
+
+    __slots__ = ("group", "private_key", "public")
+
+    def __init__(self, group: int, private_key) -> None:
+        self.group = group
+        self.private_key = private_key
+        self.public = _public_bytes(private_key)
+
+    def finish(self, server_share: bytes) -> bytes:
+        """The shared secret, given the server's key_exchange value."""
+        if self.group == G.X25519MLKEM768:
+            kem, xk = self.private_key
+            if len(server_share) != 1088 + 32:
+                raise IllegalParameter("X25519MLKEM768 server share must be 1120 bytes")
+            try:
+                kem_secret = kem.decapsulate(server_share[:1088])
+            except ValueError as exc:
+                raise IllegalParameter(f"invalid ML-KEM ciphertext: {exc}") from None
+            return kem_secret + _dh(G.x25519, xk, server_share[1088:])
+        return _dh(self.group, self.private_key, server_share)
+
+
+def client_share(group: int, factory: PrivateKeyFactory | None = None) -> ClientShare:
+    return ClientShare(group, (factory or generate_private_key)(group))
+
+
+def server_exchange(group: int, client_public: bytes, factory: PrivateKeyFactory | None = None) -> tuple[bytes, bytes]:
+    """The server's key_exchange value and the shared secret for a client share."""
+    if group == G.X25519MLKEM768:
+        if mlkem is None:
+            raise IllegalParameter("ML-KEM is not available")
+        if len(client_public) != 1184 + 32:
+            raise IllegalParameter("X25519MLKEM768 client share must be 1216 bytes")
+        try:
+            encaps_key = mlkem.MLKEM768PublicKey.from_public_bytes(client_public[:1184])
+            kem_secret, ciphertext = encaps_key.encapsulate()
+        except ValueError as exc:
+            raise IllegalParameter(f"invalid ML-KEM encapsulation key: {exc}") from None
+        xk = (factory or generate_private_key)(G.x25519)
+        if isinstance(xk, tuple):
+            xk = xk[1]
+        secret = kem_secret + _dh(G.x25519, xk, client_public[1184:])
+        return ciphertext + xk.public_key().public_bytes_raw(), secret
+    key = (factory or generate_private_key)(group)
+    secret = _dh(group, key, client_public)
+    return _public_bytes(key), secret
+
+
+def random_bytes(n: int) -> bytes:
+    return os.urandom(n)
