@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
 
@@ -109,7 +109,7 @@ def make_ca(
 
 
 def issue_leaf(
-    ca: Issued,
+    ca: Issued | None,
     names: list[str] | tuple[str, ...],
     *,
     key: PrivateKey | None = None,
@@ -118,8 +118,19 @@ def issue_leaf(
     days: int = 397,
     server: bool = True,
     client: bool = False,
+    common_name: str | None = None,
+    with_san: bool = True,
+    ca_issuers_url: str | None = None,
 ) -> Issued:
-    """A leaf certificate for DNS names and IP addresses, signed by `ca`."""
+    """A leaf certificate for DNS names and IP addresses, signed by `ca`.
+
+    With `ca=None` the leaf signs itself: a self-signed certificate, which no
+    client trusts (a fixture, or a last resort for a test server).
+
+    The keyword arguments past `client` exist for the tests' fixture factory
+    (odd certificates on purpose): a subject CN other than the first name, no
+    subjectAltName at all, and an AIA caIssuers URL.
+    """
     if not names:
         raise ValueError("a leaf certificate needs at least one name")
     key = key or generate_key(key_type)
@@ -130,15 +141,29 @@ def issue_leaf(
     if client:
         usages.append(ExtendedKeyUsageOID.CLIENT_AUTH)
     is_rsa = isinstance(key, rsa.RSAPrivateKey)
-    cert = (
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name or names[0])])
+    signer_key = ca.key if ca else key
+    builder = (
         x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])]))
-        .issuer_name(ca.certificate.subject)
+        .subject_name(subject)
+        .issuer_name(ca.certificate.subject if ca else subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now)
         .not_valid_after(now + dt.timedelta(days=days))
-        .add_extension(x509.SubjectAlternativeName(san_entries(names)), critical=False)
+    )
+    if with_san:
+        builder = builder.add_extension(x509.SubjectAlternativeName(san_entries(names)), critical=False)
+    if ca_issuers_url:
+        builder = builder.add_extension(
+            x509.AuthorityInformationAccess([
+                x509.AccessDescription(AuthorityInformationAccessOID.CA_ISSUERS,
+                                       x509.UniformResourceIdentifier(ca_issuers_url)),
+            ]),
+            critical=False,
+        )
+    cert = (
+        builder
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(
@@ -150,8 +175,8 @@ def issue_leaf(
         )
         .add_extension(x509.ExtendedKeyUsage(usages), critical=False)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()), critical=False)
-        .sign(ca.key, signature_hash(ca.key))
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(signer_key.public_key()), critical=False)
+        .sign(signer_key, signature_hash(signer_key))
     )
-    chain = (cert,) + tuple(c for c in ca.chain if c.issuer != c.subject)
+    chain = (cert,) + (tuple(c for c in ca.chain if c.issuer != c.subject) if ca else ())
     return Issued(cert, chain, key)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import functools
 import os
+import warnings
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.verification import Store
 
 # Where Linux distributions keep their combined bundle, most common first.
@@ -30,7 +32,9 @@ def load_pem_certificates(data: bytes, source: str = "input") -> list[x509.Certi
         except ValueError:
             raise TrustError(f"{source}: not a PEM or DER certificate") from None
     try:
-        return x509.load_pem_x509_certificates(data)
+        with warnings.catch_warnings():  # certifi's bundle has a root with a negative serial
+            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+            return x509.load_pem_x509_certificates(data)
     except ValueError as exc:
         raise TrustError(f"{source}: bad PEM certificate ({exc})") from None
 
@@ -44,10 +48,16 @@ class TrustStore:
         self.roots = tuple(roots)
         self.name = name
         self.store = Store(list(roots))
-        self._subjects = {r.subject for r in roots}
+        self._by_subject: dict[x509.Name, list[x509.Certificate]] = {}
+        for root in roots:
+            self._by_subject.setdefault(root.subject, []).append(root)
 
     def has_subject(self, name: x509.Name) -> bool:
-        return name in self._subjects
+        return name in self._by_subject
+
+    def with_subject(self, name: x509.Name) -> list[x509.Certificate]:
+        """The trusted roots whose subject is `name` (candidates to have issued a certificate)."""
+        return list(self._by_subject.get(name, ()))
 
     @classmethod
     def from_cafile(cls, path: str | os.PathLike[str]) -> "TrustStore":

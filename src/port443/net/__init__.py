@@ -1,0 +1,1 @@
+"""Networking helpers shared by the commands: connecting, fetching a server's chain."""
