@@ -132,6 +132,7 @@ class Request:
     port: int = 443
     directions: tuple[Direction, ...] = (Direction.IN, Direction.OUT)
     profiles: tuple[str, ...] = DEFAULT_PROFILES
+    program: str | None = None  # the macOS application firewall allows programs, not ports
 
     def __post_init__(self) -> None:
         if not 1 <= self.port <= 65535:
@@ -167,8 +168,8 @@ class PortReport:
 
     def verdict(self, direction: Direction) -> Verdict:
         decisions = self.decisions.get(direction, ())
-        if not self.active or not decisions:
-            return Verdict.ALLOWED if not self.active else Verdict.UNKNOWN
+        if not self.active or not decisions:  # nothing of this backend filters that way
+            return Verdict.ALLOWED
         if any(d.verdict is Verdict.BLOCKED for d in decisions):
             return Verdict.BLOCKED
         if all(d.verdict is Verdict.ALLOWED for d in decisions):

@@ -55,9 +55,14 @@ def _read_value(toks: list[str], i: int) -> tuple[str, int, bool]:
     if i < len(toks) and toks[i] == "{":
         end = toks.index("}", i) if "}" in toks[i:] else len(toks)
         return " ".join(toks[i:end + 1]), end + 1, negated
-    if i < len(toks):
-        return toks[i], i + 1, negated
-    return "", i, negated
+    if i >= len(toks):
+        return "", i, negated
+    words = [toks[i]]
+    i += 1
+    while i + 1 < len(toks) and toks[i] == ",":  # ct state established,related
+        words.append(toks[i + 1])
+        i += 2
+    return ",".join(words), i, negated
 
 
 def _set_words(value: str) -> list[str]:
@@ -201,8 +206,16 @@ def parse_ruleset(listing: str) -> list[Table]:
             chain = None
         depth = max(depth + delta, 0)
         if depth == 0:
+            if table is not None and table.chains and _looks_like_iptables(table):
+                table.managed_by = table.managed_by or "iptables-nft"
             table, chain = None, None
     return tables
+
+
+def _looks_like_iptables(table: Table) -> bool:
+    """iptables-nft's tables: ip/ip6 filter (or nat, ...) whose chains are all named in capitals."""
+    return (table.family in ("ip", "ip6") and table.name in ("filter", "nat", "mangle", "raw", "security")
+            and all(name.isupper() for name in table.chains))
 
 
 def _chain_line(chain: dict, line: str) -> None:

@@ -33,8 +33,10 @@ class Result:
 def run(command: Command, timeout: float = COMMAND_TIMEOUT) -> Result:
     """Run one command; a missing program or a timeout is a failed Result, not an exception."""
     try:
+        # netsh wants name="a b" as it stands: hand Windows the displayed line, not a re-quoted list.
+        args = command.display() if command.shell != "posix" and platform_name() == "windows" else list(command.argv)
         done = subprocess.run(
-            list(command.argv), input=command.stdin, capture_output=True, text=True,
+            args, input=command.stdin, capture_output=True, text=True,
             timeout=timeout, check=False, errors="replace",
         )
     except FileNotFoundError:
@@ -57,25 +59,32 @@ def platform_name() -> str:
 
 
 def privileged() -> bool:
-    """May this process change the firewall? Root, CAP_NET_ADMIN, or an elevated Windows token."""
-    if platform_name() == "windows":
+    """May this process read and change the firewall?
+
+    Linux: CAP_NET_ADMIN in the effective set (what netfilter checks; root
+    without it is refused too). macOS: root. Windows: an elevated token.
+    """
+    platform = platform_name()
+    if platform == "windows":
         try:
             import ctypes
 
             return bool(ctypes.windll.shell32.IsUserAnAdmin())  # type: ignore[attr-defined]
         except (AttributeError, OSError):
             return False
-    if os.geteuid() == 0:
-        return True
-    return _has_capability(CAP_NET_ADMIN)
+    if platform == "linux":
+        capable = _has_capability(CAP_NET_ADMIN)
+        return capable if capable is not None else os.geteuid() == 0
+    return os.geteuid() == 0
 
 
-def _has_capability(bit: int) -> bool:
+def _has_capability(bit: int) -> bool | None:
+    """Is the capability in our effective set? None when /proc does not say."""
     try:
         with open("/proc/self/status", encoding="ascii") as status:
             for line in status:
                 if line.startswith("CapEff:"):
                     return bool(int(line.split()[1], 16) >> bit & 1)
-    except OSError:
+    except (OSError, ValueError, IndexError):
         pass
-    return False
+    return None
