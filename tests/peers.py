@@ -126,6 +126,9 @@ class Lines:
             if m:
                 return m
 
+    def join(self) -> None:
+        self._t.join(TIMEOUT)
+
     def text(self) -> str:
         while True:
             try:
@@ -150,6 +153,7 @@ def openssl_server(args: list[str]):
     finally:
         proc.kill()
         proc.wait(timeout=TIMEOUT)
+        lines.join()
         proc.stdout.close()
         proc.stdin.close()
 

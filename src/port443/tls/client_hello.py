@@ -97,11 +97,28 @@ def build_client_hello(config, plan: HelloPlan, binder_lengths: list[int] | None
         add((ET.psk_key_exchange_modes, vec8(b"\x01")))  # psk_dhe_ke only
     if config.record_size_limit is not None:
         add((ET.record_size_limit, u16(config.record_size_limit)))
+    _pad_for_middleboxes(plan, exts, binder_lengths)
     if plan.psk_session is not None and binder_lengths:
         now = config.clock()
         identity = [(plan.psk_session.ticket, plan.psk_session.obfuscated_age(now))]
         add((ET.pre_shared_key, X.encode_pre_shared_key_ch(identity, [bytes(n) for n in binder_lengths])))
     return ClientHello(plan.random, plan.suites, exts, plan.session_id, 0x0303)
+
+
+def _hello_length(plan: HelloPlan, exts: list[tuple[int, bytes]]) -> int:
+    return 4 + 2 + 32 + 1 + len(plan.session_id) + 2 + 2 * len(plan.suites) + 2 + 2 + sum(4 + len(d) for _, d in exts)
+
+
+def _pad_for_middleboxes(plan: HelloPlan, exts: list[tuple[int, bytes]], binder_lengths: list[int] | None) -> None:
+    """RFC 7685 padding: keep the ClientHello out of 256..511 bytes, which some
+    load balancers mishandle (the same rule as BoringSSL and NSS)."""
+    length = _hello_length(plan, exts)
+    if plan.psk_session is not None and binder_lengths:
+        identity = len(plan.psk_session.ticket)
+        length += 4 + 2 + 2 + identity + 4 + X.binders_length([bytes(n) for n in binder_lengths])
+    if 0xFF < length < 0x200:
+        pad = 0x200 - length
+        exts.append((ET.padding, bytes(pad - 4 if pad >= 5 else 1)))
 
 
 def with_binder(encoded: bytes, binder: bytes) -> bytes:

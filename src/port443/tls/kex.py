@@ -12,11 +12,12 @@ from __future__ import annotations
 import os
 from typing import Callable
 
-from cryptography.hazmat.primitives.asymmetric import ec, x448, x25519
+from cryptography.hazmat.primitives.asymmetric import dh, ec, x448, x25519
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from port443.tls.enums import NamedGroup as G
 from port443.tls.errors import IllegalParameter
+from port443.tls.ffdhe import FFDHE_GENERATOR, FFDHE_PRIMES
 
 try:
     from cryptography.hazmat.primitives.asymmetric import mlkem
@@ -28,7 +29,38 @@ _POINT_LEN = {G.secp256r1: 65, G.secp384r1: 97, G.secp521r1: 133}
 
 SUPPORTED_GROUPS: tuple[G, ...] = (G.x25519, G.secp256r1, G.secp384r1, G.secp521r1, G.x448) + (
     (G.X25519MLKEM768,) if mlkem is not None else ()
-)
+) + tuple(G(g) for g in FFDHE_PRIMES)
+
+_DH_PARAMS: dict[int, dh.DHParameters] = {}
+
+
+def dh_parameters(p: int, g: int) -> dh.DHParameters:
+    """Finite-field DH parameters (cached for the RFC 7919 groups)."""
+    if p in _DH_PARAMS:
+        return _DH_PARAMS[p]
+    params = dh.DHParameterNumbers(p, g).parameters()
+    if len(_DH_PARAMS) < 16:
+        _DH_PARAMS[p] = params
+    return params
+
+
+def dh_public_bytes(key: dh.DHPrivateKey, length: int) -> bytes:
+    return key.public_key().public_numbers().y.to_bytes(length, "big")
+
+
+def dh_exchange(key: dh.DHPrivateKey, peer: bytes, pad_to: int | None) -> bytes:
+    """Z = peer^x mod p; TLS 1.3 left-pads it to the prime's length (RFC 8446 §7.4.1),
+    TLS 1.2 strips leading zeros (RFC 5246 §8.1.2): pad_to=None."""
+    numbers = key.parameters().parameter_numbers()
+    y = int.from_bytes(peer, "big")
+    if not 1 < y < numbers.p - 1:
+        raise IllegalParameter("Diffie-Hellman public value out of range")
+    try:
+        shared = key.exchange(dh.DHPublicNumbers(y, numbers).public_key())
+    except ValueError as exc:
+        raise IllegalParameter(f"invalid Diffie-Hellman public value: {exc}") from None
+    shared = shared.lstrip(b"\x00")
+    return shared.rjust(pad_to, b"\x00") if pad_to else shared
 DEFAULT_GROUPS: tuple[G, ...] = (G.x25519, G.secp256r1, G.secp384r1) + (
     (G.X25519MLKEM768,) if mlkem is not None else ()
 ) + (G.x448,)
@@ -46,6 +78,8 @@ def generate_private_key(group: int):
         return ec.generate_private_key(_CURVES[group]())
     if group == G.X25519MLKEM768 and mlkem is not None:
         return (mlkem.MLKEM768PrivateKey.generate(), x25519.X25519PrivateKey.generate())
+    if group in FFDHE_PRIMES:
+        return dh_parameters(FFDHE_PRIMES[group], FFDHE_GENERATOR).generate_private_key()
     raise ValueError(f"no key exchange for group {group}")
 
 
@@ -55,6 +89,8 @@ def _public_bytes(key) -> bytes:
         return kem.public_key().public_bytes_raw() + xk.public_key().public_bytes_raw()
     if isinstance(key, ec.EllipticCurvePrivateKey):
         return key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+    if isinstance(key, dh.DHPrivateKey):
+        return dh_public_bytes(key, (key.key_size + 7) // 8)
     return key.public_key().public_bytes_raw()
 
 
@@ -74,6 +110,11 @@ def _dh(group: int, key, peer: bytes) -> bytes:
                 raise ValueError("EC share must be an uncompressed point")
             pub = ec.EllipticCurvePublicKey.from_encoded_point(_CURVES[group](), peer)
             return key.exchange(ec.ECDH(), pub)
+        if group in FFDHE_PRIMES:
+            length = (FFDHE_PRIMES[group].bit_length() + 7) // 8
+            if len(peer) != length:
+                raise ValueError(f"ffdhe share must be {length} bytes")
+            return dh_exchange(key, peer, length)
     except ValueError as exc:
         raise IllegalParameter(f"invalid {G(group).name} key share: {exc}") from None
     raise IllegalParameter(f"unsupported group {group}")

@@ -248,7 +248,7 @@ class ServerHandshake:
             if cfg.record_size_limit is not None:
                 exts.append((ET.record_size_limit, u16(cfg.record_size_limit)))
             conn._write_fragment = min(conn._write_fragment, info.record_size_limit - 1)
-        if info.sni and self.psk_state is None and self.certified.matches(info.sni):
+        if info.sni:  # we used the name (to pick a certificate or check the ticket): acknowledge it
             exts.append((ET.server_name, b""))
         if self.alpn is not None:
             exts.append((ET.application_layer_protocol_negotiation, X.encode_alpn([self.alpn.encode("latin-1")])))
