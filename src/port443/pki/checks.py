@@ -83,6 +83,10 @@ def trust(layout: ChainLayout) -> list[Diagnosis]:
         return [finding("untrusted-root", f"The chain ends at the root {display_name(top)!r}, "
                                           "which is not in the trust store.", display_name(top))]
     issuer = top.issuer.rfc4514_string()
+    if layout.issuer_named_in_store:
+        return [finding("chain-invalid", f"{display_name(top)!r} names the trusted CA {issuer!r} as its issuer, "
+                                         "but that CA's key did not sign it (forged, or issued by another CA of "
+                                         "the same name).", display_name(top))]
     if len(layout.path) == 1:
         url = _ca_issuers_url(top)
         where = f"; the certificate says it can be downloaded from {url}" if url else ""

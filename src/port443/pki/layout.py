@@ -22,6 +22,7 @@ class ChainLayout:
     anchor: x509.Certificate | None  # the trusted root at the top (presented or from the store)
     extras: tuple[x509.Certificate, ...]  # presented, but not on the path (or sent twice)
     in_order: bool  # the path's certificates were presented in path order
+    issuer_named_in_store: bool = False  # no anchor, yet a trusted root bears the top's issuer name
 
     @property
     def leaf(self) -> x509.Certificate:
@@ -75,4 +76,5 @@ def lay_out(presented: tuple[x509.Certificate, ...], store: TrustStore | None) -
         if anchor is None and not is_self_signed(top):
             anchor = _store_issuer(top, store)
     positions = [presented.index(c) for c in path]
-    return ChainLayout(tuple(path), anchor, tuple(pool), positions == sorted(positions))
+    named = anchor is None and store is not None and store.has_subject(path[-1].issuer)
+    return ChainLayout(tuple(path), anchor, tuple(pool), positions == sorted(positions), named)

@@ -106,8 +106,9 @@ def untrust_plan(machine: Machine, root: x509.Certificate, root_path: str) -> li
     """The commands that undo `trust_plan`."""
     ident = root_id(root)
     if machine.platform == "debian":
+        # --fresh: without it the removed root's links stay behind in /etc/ssl/certs
         steps = [Step(_admin(machine, ["rm", "-f", f"{DEBIAN_DIR}/port443-{ident}.crt"]), "remove the root file"),
-                 Step(_admin(machine, ["update-ca-certificates", "--fresh"]), "rebuild the system bundle")]
+                 Step(_admin(machine, ["update-ca-certificates", "--fresh"]), "rebuild the bundle and its links")]
     elif machine.platform == "fedora":
         steps = [Step(_admin(machine, ["rm", "-f", f"{FEDORA_DIR}/port443-{ident}.pem"]), "remove the root file"),
                  Step(_admin(machine, ["update-ca-trust", "extract"]), "rebuild the system bundle")]
