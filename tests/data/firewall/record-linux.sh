@@ -8,8 +8,8 @@ ns="p443rec$$"
 ip netns add "$ns"
 trap 'ip netns delete "$ns"' EXIT
 in_ns() { ip netns exec "$ns" "$@"; }
-nft_rec() { in_ns nft -a list ruleset >"$out/nftables/$1.txt" 2>&1; }
-ipt_rec() { in_ns iptables -w -S >"$out/iptables/$1.txt"; }
+nft_rec() { in_ns nft -a list ruleset >"$out/nftables/$1.ruleset.txt" 2>&1; }
+ipt_rec() { in_ns iptables -w -S >"$out/iptables/$1.rules.txt"; }
 
 nft_rec empty
 in_ns nft -f - <<'RULES'
