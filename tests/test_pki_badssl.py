@@ -83,3 +83,35 @@ def test_openssl_verify_agrees_on_trust(name, fixture_set, files):
     done = subprocess.run(argv + [str(paths[name]["leaf"])], capture_output=True, text=True, timeout=30)
     openssl_trusts = done.returncode == 0 and done.stdout.strip().endswith(": OK")
     assert openssl_trusts is fixture.trusted, done.stdout + done.stderr
+
+
+def _engine_verification(port: int, host: str, roots) -> object:
+    """Our TLS engine as a client in "report" mode: the CertificateVerified event's ChainVerification."""
+    import socket
+
+    from port443.pki.trust import TrustStore
+    from port443.tls import CertificateVerified, ClientConfig, ClientConnection, TLSError
+
+    conn = ClientConnection(ClientConfig(server_name=host, trust_store=TrustStore(list(roots)), verify="report"))
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(conn.data_to_send())
+        while True:
+            data = sock.recv(65536)
+            assert data, "server closed before the certificate was verified"
+            try:
+                events = conn.receive_data(data)
+            except TLSError as exc:  # a later handshake step may fail; the verification came first
+                events = exc.events
+            for event in events:
+                if isinstance(event, CertificateVerified):
+                    return event.verification
+            sock.sendall(conn.data_to_send())
+
+
+@pytest.mark.parametrize("name", BADSSL_SET)
+def test_the_engines_certificate_event_carries_the_diagnoses(name, fixture_set, files):
+    fixture, (roots, paths) = fixture_set.fixtures[name], files
+    with openssl_server(paths[name]["leaf"], paths[name]["key"], paths[name].get("rest")) as port:
+        verification = _engine_verification(port, fixture.host, fixture_set.roots)
+    assert verification.trusted is fixture.trusted
+    assert {d.code for d in verification.diagnoses} == fixture.codes
