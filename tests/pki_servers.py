@@ -30,7 +30,10 @@ def openssl_server(cert: Path, key: Path, chain: Path | None = None, *, www: boo
     if www:
         argv.append("-www")
     # stdin stays open: s_server shuts down when it reads end-of-file there.
-    server = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    # Unbuffered stdout: select() then sees every byte that readline() has not consumed (a buffered
+    # reader could swallow the ACCEPT line together with the one before it and leave select() waiting).
+    server = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              bufsize=0)
     try:
         port, seen = _wait_for_port(server, timeout)
         if port is None:
