@@ -25,6 +25,9 @@ class TLSStream:
     def __init__(self, sock: socket.socket, conn: Connection, on_event: Callable[[Event], None] | None = None) -> None:
         self.sock = sock
         self.conn = conn
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            # TLS writes whole records; Nagle would hold back the small ones (Finished, alerts).
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.on_event = on_event
         self.events: list[Event] = []
         self._data = bytearray()

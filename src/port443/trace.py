@@ -1,0 +1,177 @@
+"""Turn engine events into the guide's handshake steps, with their real values.
+
+`describe(event, side)` gives a Step: a title a reader of the guide knows
+("Client Hello", "Authentication", "Session keys"), which way the message
+went, and the values that matter. `demo` and `handshake` render Steps; this
+module only builds them (no printing).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+
+from port443.tls import events as ev
+from port443.tls.enums import AlertDescription, NamedGroup, SignatureScheme, name_of
+from port443.tls.suites import CipherSuite
+
+C2S, S2C = "client → server", "server → client"
+
+
+@dataclass
+class Step:
+    title: str
+    direction: str  # C2S, S2C, "client", "server"
+    fields: list[tuple[str, str]] = field(default_factory=list)
+    note: str = ""
+    elapsed_ms: float | None = None
+    kind: str = ""  # the event class name
+
+    def as_dict(self) -> dict:
+        return {"step": self.title, "direction": self.direction, "fields": dict(self.fields), "note": self.note,
+                "elapsed_ms": None if self.elapsed_ms is None else round(self.elapsed_ms, 3), "event": self.kind}
+
+
+def suite_name(value: int) -> str:
+    return name_of(CipherSuite, value)
+
+
+def group_name(value: int | None) -> str:
+    return "none" if value is None else name_of(NamedGroup, value)
+
+
+def scheme_name(value: int | None) -> str:
+    return "none" if value is None else name_of(SignatureScheme, value)
+
+
+def _list(values, namer, limit: int = 12) -> str:
+    names = [namer(v) for v in values]
+    more = f" … (+{len(names) - limit})" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more
+
+
+def key_description(public_key) -> str:
+    if isinstance(public_key, rsa.RSAPublicKey):
+        return f"RSA {public_key.key_size} bits"
+    if isinstance(public_key, ec.EllipticCurvePublicKey):
+        return f"ECDSA {public_key.curve.name}"
+    if isinstance(public_key, ed25519.Ed25519PublicKey):
+        return "Ed25519"
+    if isinstance(public_key, ed448.Ed448PublicKey):
+        return "Ed448"
+    if isinstance(public_key, dsa.DSAPublicKey):
+        return f"DSA {public_key.key_size} bits"
+    return type(public_key).__name__
+
+
+def certificate_fields(cert: x509.Certificate) -> list[tuple[str, str]]:
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        names = [str(n.value) for n in san]
+    except x509.ExtensionNotFound:
+        names = []
+    return [
+        ("subject", cert.subject.rfc4514_string()),
+        ("issuer", cert.issuer.rfc4514_string()),
+        ("valid", f"{cert.not_valid_before_utc:%Y-%m-%d} to {cert.not_valid_after_utc:%Y-%m-%d}"),
+        ("names", ", ".join(names) or "(no subjectAltName)"),
+        ("key", key_description(cert.public_key())),
+    ]
+
+
+def describe(event: ev.Event, side: str) -> Step | None:
+    """The step an event stands for, seen from `side` ("client" or "server")."""
+    out = C2S if side == "client" else S2C
+    inn = S2C if side == "client" else C2S
+    k = type(event).__name__
+    if isinstance(event, (ev.ClientHelloSent, ev.ClientHelloReceived)):
+        d = C2S
+        fields = [
+            ("versions", ", ".join(event.versions)),
+            ("cipher suites", _list(event.cipher_suites, suite_name)),
+            ("groups", _list(event.groups, group_name)),
+            ("key shares", _list(event.key_share_groups, group_name) or "none"),
+            ("client random", event.random.hex()),
+            ("SNI", event.server_name or "(none)"),
+            ("ALPN", ", ".join(event.alpn_protocols) or "(none)"),
+        ]
+        if event.resumption_offered:
+            fields.append(("resumption", "offers a session ticket (PSK)"))
+        title = "Client Hello (again, after HelloRetryRequest)" if getattr(event, "retry", False) else "Client Hello"
+        return Step(title, d, fields, "the client's versions, cipher suites and random bytes", kind=k)
+    if isinstance(event, (ev.ServerHelloSent, ev.ServerHelloReceived)):
+        fields = [("version", event.version), ("cipher suite", suite_name(event.cipher_suite)),
+                  ("server random", event.random.hex())]
+        if event.group is not None:
+            fields.append(("group", group_name(event.group)))
+        if event.resumed:
+            fields.append(("resumption", "session resumed"))
+        return Step("Server Hello", S2C, fields, "the server's choice of version and suite, and its random bytes", kind=k)
+    if isinstance(event, (ev.HelloRetryRequestSent, ev.HelloRetryRequestReceived)):
+        return Step("HelloRetryRequest", S2C, [("cipher suite", suite_name(event.cipher_suite)),
+                                               ("wants group", group_name(event.group)),
+                                               ("cookie", "yes" if event.cookie else "no")],
+                    "the server asks for a key share in another group", kind=k)
+    if isinstance(event, ev.EncryptedExtensionsReceived):
+        return Step("Encrypted Extensions", S2C, [("ALPN", event.alpn_protocol or "(none)"),
+                                                  ("SNI acknowledged", "yes" if event.server_name_acknowledged else "no")],
+                    "the rest of the server's answer, already encrypted", kind=k)
+    if isinstance(event, (ev.CertificateReceived, ev.CertificateSent)):
+        fields = []
+        for i, cert in enumerate(event.chain):
+            for name, value in certificate_fields(cert):
+                fields.append((f"[{i}] {name}", value))
+        return Step("Certificate", S2C, fields, f"{len(event.chain)} certificate(s), leaf first", kind=k)
+    if isinstance(event, ev.CertificateVerified):
+        verdict = "trusted" if event.trusted else ("not checked" if not event.checked else "NOT trusted")
+        fields = [("verdict", verdict), ("reason", event.reason)]
+        v = event.verification
+        if v is not None:
+            fields.append(("trust store", getattr(v, "store_name", "")))
+            if event.trusted and getattr(v, "verified_chain", ()):
+                fields.append(("path", " → ".join(c.subject.rfc4514_string() for c in v.verified_chain)))
+        return Step("Authentication", side, fields, "the certificate checked against trusted authorities", kind=k)
+    if isinstance(event, (ev.CertificateVerifyReceived, ev.CertificateVerifySent)):
+        return Step("Certificate Verify", S2C, [("signature", scheme_name(event.scheme))],
+                    "the server proves it holds the certificate's private key", kind=k)
+    if isinstance(event, ev.KeyExchange):
+        fields = [("kind", event.kind)]
+        if event.group is not None:
+            fields.append(("group", group_name(event.group)))
+        fields.append(("public values", f"ours {event.our_public_length} bytes, peer's {event.peer_public_length} bytes"))
+        return Step("Key exchange", side, fields, "both sides now hold the same shared secret", kind=k)
+    if isinstance(event, ev.KeysDerived):
+        return Step("Session keys", side, [("stage", event.stage), ("derived", ", ".join(event.labels))],
+                    event.description, kind=k)
+    if isinstance(event, (ev.ChangeCipherSpecSent, ev.ChangeCipherSpecReceived)):
+        return Step("Change Cipher Spec", out if isinstance(event, ev.ChangeCipherSpecSent) else inn, [],
+                    "from here on, this side's records are encrypted", kind=k)
+    if isinstance(event, ev.FinishedSent):
+        return Step(f"{side.title()} Finished", out, [("verify_data", event.verify_data.hex())],
+                    "a MAC over the whole handshake, under the new keys", kind=k)
+    if isinstance(event, ev.FinishedReceived):
+        other = "Server" if side == "client" else "Client"
+        return Step(f"{other} Finished", inn, [("verify_data", event.verify_data.hex()), ("check", "matches")],
+                    "the peer saw the same handshake", kind=k)
+    if isinstance(event, ev.HandshakeComplete):
+        return Step("Handshake complete", side, [
+            ("version", event.version), ("cipher suite", suite_name(event.cipher_suite)),
+            ("group", group_name(event.group)), ("ALPN", event.alpn_protocol or "(none)"),
+            ("resumed", "yes" if event.resumed else "no")], kind=k)
+    if isinstance(event, (ev.SessionTicketReceived, ev.SessionTicketSent)):
+        return Step("New Session Ticket", S2C, [("lifetime", f"{event.lifetime} s")],
+                    "a ticket to resume this session later without a full handshake", kind=k)
+    if isinstance(event, ev.KeyUpdated):
+        return Step("Key Update", out if event.direction == "send" else inn,
+                    [("peer asked to update too", "yes" if event.update_requested else "no")], kind=k)
+    if isinstance(event, ev.ApplicationData):
+        return Step("Encrypted data", inn, [("bytes", str(len(event.data)))], kind=k)
+    if isinstance(event, (ev.AlertReceived, ev.AlertSent)):
+        return Step("Alert", inn if isinstance(event, ev.AlertReceived) else out,
+                    [("alert", name_of(AlertDescription, event.description)),
+                     ("level", "fatal" if event.level == 2 else "warning")], kind=k)
+    if isinstance(event, ev.ConnectionClosed):
+        return Step("Closed", inn, [("clean", "yes (close_notify)" if event.clean else "no")], kind=k)
+    return None
