@@ -83,6 +83,8 @@ def describe_answer(data: bytes) -> str:
     if data.startswith(b"HTTP/"):
         first = data.split(b"\r\n", 1)[0][:60].decode("latin-1")
         return f"plain HTTP ({first})"
+    if data[:1] == b"<":
+        return "an HTML page: plain HTTP (an HTTP/0.9-style answer, no status line)"
     if data.startswith(b"SSH-"):
         return "an SSH banner"
     return f"bytes that are not a TLS record ({data[:16].hex(' ')})"
