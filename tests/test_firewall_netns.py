@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
+from peers import write_pem
 
 from port443.pki.issue import issue_leaf, make_ca
 
@@ -134,14 +135,12 @@ def netns():
 
 @pytest.fixture(scope="module")
 def certs(tmp_path_factory) -> Path:
+    """ca.pem, and cert.pem (chain) with key.pem for SERVER_IP."""
     folder = tmp_path_factory.mktemp("fwcerts")
     ca = make_ca("port443 firewall test CA")
-    leaf = issue_leaf(ca, [SERVER_IP])
-    pem = serialization.Encoding.PEM
-    (folder / "ca.pem").write_bytes(ca.certificate.public_bytes(pem))
-    (folder / "cert.pem").write_bytes(b"".join(c.public_bytes(pem) for c in leaf.chain))
-    (folder / "key.pem").write_bytes(leaf.key.private_bytes(
-        pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    (folder / "ca.pem").write_bytes(ca.certificate.public_bytes(serialization.Encoding.PEM))
+    chain, key = write_pem(issue_leaf(ca, [SERVER_IP]), folder, "cert")
+    key.rename(folder / "key.pem")
     return folder
 
 

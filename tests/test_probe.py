@@ -1,7 +1,7 @@
 """`port443 firewall probe` against real peers on loopback, ephemeral ports only.
 
 open: `openssl s_server`; not TLS: Python's `http.server` (it answers our
-ClientHello with "HTTP/1.0 400"), and a listener that never says a word;
+ClientHello with an HTML error page), and a listener that never says a word;
 closed: a bound port nobody listens on. "filtered" needs a firewall that drops,
 which lives in tests/test_firewall_netns.py.
 """
@@ -9,66 +9,34 @@ which lives in tests/test_firewall_netns.py.
 from __future__ import annotations
 
 import json
-import re
 import socket
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
+from peers import LOOPBACK, TIMEOUT, Lines, openssl_server
 
 from port443.net.probe import MEANING, ProbeError, ProbeResult, probe
-from port443.pki.issue import issue_leaf, make_ca
-
-START_DEADLINE = 10  # seconds for a peer to print the port it listens on
-
-
-def start_peer(argv: list[str], pattern: str) -> tuple[subprocess.Popen, int]:
-    """Start a peer that prints its port; return it and the port (from its first lines)."""
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True)
-    try:
-        for _ in range(5):
-            line = proc.stdout.readline() if proc.stdout else ""
-            if match := re.search(pattern, line):
-                return proc, int(match.group(1))
-        raise AssertionError(f"{argv[0]} did not say its port")
-    except BaseException:
-        stop(proc)
-        raise
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=5)
 
 
 @pytest.fixture
-def tls_server(tmp_path: Path):
-    ca = make_ca("probe test CA")
-    leaf = issue_leaf(ca, ["127.0.0.1"])
-    pem = serialization.Encoding.PEM
-    (tmp_path / "cert.pem").write_bytes(b"".join(c.public_bytes(pem) for c in leaf.chain))
-    (tmp_path / "key.pem").write_bytes(leaf.key.private_bytes(
-        pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-    proc, port = start_peer(["openssl", "s_server", "-accept", "127.0.0.1:0", "-www",
-                             "-cert", str(tmp_path / "cert.pem"), "-key", str(tmp_path / "key.pem")],
-                            r"ACCEPT 127\.0\.0\.1:(\d+)")
-    yield port
-    stop(proc)
+def tls_server(test_pki):
+    with openssl_server(["-www", *test_pki.openssl_cert_args("ecdsa-p256")]) as (_, port, _lines):
+        yield port
 
 
 @pytest.fixture
 def http_server():
-    proc, port = start_peer([sys.executable, "-u", "-m", "http.server", "--bind", "127.0.0.1", "0"],
-                            r"port (\d+)")
-    yield port
-    stop(proc)
+    proc = subprocess.Popen([sys.executable, "-u", "-m", "http.server", "--bind", LOOPBACK, "0"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    lines = Lines(proc.stdout)
+    try:
+        yield int(lines.wait_for(r"port (\d+)").group(1))
+    finally:
+        proc.kill()
+        proc.wait(timeout=TIMEOUT)
+        lines.join()
+        proc.stdout.close()
 
 
 def test_tls_server_is_open(tls_server: int) -> None:
