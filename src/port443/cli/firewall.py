@@ -25,7 +25,7 @@ from port443.firewall.model import DEFAULT_PROFILES, Direction, FirewallError, R
 from port443.firewall.system import platform_name, privileged
 from port443.net.probe import CONNECT_TIMEOUT, ProbeError, ProbeResult
 
-EXIT_OK, EXIT_BAD_INPUT, EXIT_UNREADABLE, EXIT_PRIVILEGES, EXIT_APPLY_FAILED = 0, 2, 3, 4, 5
+EXIT_BAD_INPUT, EXIT_UNREADABLE, EXIT_PRIVILEGES, EXIT_APPLY_FAILED = 2, 3, 4, 5
 EXIT_PROBE = {ProbeResult.OPEN: 0, ProbeResult.CLOSED: 10, ProbeResult.FILTERED: 11,
               ProbeResult.NOT_TLS: 12, ProbeResult.UNREACHABLE: 13}
 EXIT_CODES = __doc__.split("Exit codes (all `firewall` commands):\n", 1)[1]

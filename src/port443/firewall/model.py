@@ -43,7 +43,6 @@ class Action(str, enum.Enum):
     CONTINUE = "continue"  # log, counter, mark: the next rule decides
 
 
-BLOCKING = (Action.DROP, Action.REJECT)
 
 # A port set as inclusive ranges; None means every port.
 PortRanges = tuple[tuple[int, int], ...]
