@@ -32,6 +32,22 @@ LISTEN_DEADLINE = 10.0  # seconds for openssl s_server to accept, or to be gone
 COMMAND_TIMEOUT = 60
 _names = itertools.count()
 
+# Until `port443 handshake` lands: the same handshake with port443's own engine, verifying the chain.
+OUR_HANDSHAKE = (
+    "import socket, sys\n"
+    "from port443.tls import ClientConfig, ClientConnection\n"
+    "from port443.tls.events import AlertReceived, HandshakeComplete\n"
+    "conn = ClientConnection(ClientConfig(server_name=sys.argv[2], cafile=sys.argv[1]))\n"
+    "with socket.create_connection((sys.argv[2], 443), timeout=5) as sock:\n"
+    "    sock.sendall(conn.data_to_send())\n"
+    "    while data := sock.recv(65536):\n"
+    "        events = conn.receive_data(data)\n"
+    "        sock.sendall(conn.data_to_send())\n"
+    "        for event in events:\n"
+    "            if isinstance(event, (AlertReceived, HandshakeComplete)):\n"
+    "                sys.exit(print(event) or (0 if isinstance(event, HandshakeComplete) else 1))\n"
+    "sys.exit('closed before the handshake completed')\n"
+)
 HANDSHAKE = (
     "import socket, ssl, sys\n"
     "ctx = ssl.create_default_context(cafile=sys.argv[1])\n"
@@ -110,8 +126,8 @@ class Namespaces:
         done = self.port443(self.client, "probe", SERVER_IP, "--timeout", PROBE_TIMEOUT, "--json")
         return done.returncode, json.loads(done.stdout)
 
-    def handshake(self, certs: Path) -> subprocess.CompletedProcess[str]:
-        return self.exec(self.client, sys.executable, "-c", HANDSHAKE, str(certs / "ca.pem"), SERVER_IP, check=False)
+    def handshake(self, certs: Path, script: str = HANDSHAKE) -> subprocess.CompletedProcess[str]:
+        return self.exec(self.client, sys.executable, "-c", script, str(certs / "ca.pem"), SERVER_IP, check=False)
 
 
 def wait_for(condition, what: str) -> None:
@@ -215,6 +231,9 @@ def test_real_rules_status_probe_open_close(netns: Namespaces, certs: Path, vari
     handshake = netns.handshake(certs)
     assert handshake.returncode == 0, handshake.stderr
     assert handshake.stdout.strip() in ("TLSv1.3", "TLSv1.2")
+    ours = netns.handshake(certs, OUR_HANDSHAKE)
+    assert ours.returncode == 0, ours.stdout + ours.stderr
+    assert ours.stdout.startswith("HandshakeComplete(version='TLSv1.3'")
 
     # opening twice adds one rule
     assert variant.ours(rules_of(netns, variant)) == 1
