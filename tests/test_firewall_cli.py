@@ -62,10 +62,13 @@ def test_survey_finds_the_active_firewall_and_who_listens():
 def test_survey_leaves_iptables_to_an_active_ufw():
     runner = recorded({("ss",): "", ("iptables",): read("iptables/blocked.rules.txt"),
                        ("ufw", "status", "verbose"): read("ufw/default-deny.verbose.txt"),
-                       ("ufw", "status", "numbered"): read("ufw/default-deny.numbered.txt")})
-    found = survey(443, "linux", runner, only=None, is_installed=lambda p: p in ("ufw", "iptables", "ss"))
+                       ("ufw", "status", "numbered"): read("ufw/default-deny.numbered.txt")},
+                      failing={("ip6tables",): "ip6tables v1.8.9 (nf_tables): chain `ufw6-user-input' in table "
+                                               "`filter' is incompatible, use 'nft' tool."})
+    found = survey(443, "linux", runner, only=None, is_installed=lambda p: p in ("ufw", "iptables", "ip6tables"))
     by_name = {f.backend.name: f for f in found.found}
     assert by_name["iptables"].managed_by == "ufw" and not by_name["iptables"].usable
+    assert by_name["ip6tables"].error and found.unreadable() == []  # ufw's to read, not ours
     assert [p.backend for p in plans(found.found, Request(443), opening=True)] == ["ufw"]
 
 
@@ -73,6 +76,9 @@ def test_survey_reports_an_unreadable_firewall_in_one_line():
     runner = recorded({("ss",): ""}, failing={("nft",): "Error: Operation not permitted\n"})
     found = survey(443, "linux", runner, only="nftables", is_installed=lambda _: True)
     assert found.found[0].error == "nft -a list ruleset: Error: Operation not permitted"
+    assert found.listeners_error is None
+    no_ss = survey(443, "linux", recorded({}), only="nftables", is_installed=lambda _: False)
+    assert no_ss.listeners_error == "ss -Hltnp: ss: not installed"
 
 
 def test_listener_parsers_read_each_platforms_listing():

@@ -115,9 +115,9 @@ def status(port: int, backend: str | None, as_json: bool) -> None:
         click.echo(json.dumps(survey_json(found), indent=2))
     else:
         show_survey(console(), found)
-    errors = [f.error for f in found.found if f.error]
-    if errors:
-        _fail(EXIT_UNREADABLE, f"{errors[0]}; check that the firewall service runs, then try again")
+    unreadable = found.unreadable()
+    if unreadable:
+        _fail(EXIT_UNREADABLE, f"{unreadable[0].error}; check that the firewall service runs, then try again")
 
 
 def _change(opening: bool, port: int, direction: str, profiles: str, backend: str | None, apply: bool,
@@ -128,7 +128,7 @@ def _change(opening: bool, port: int, direction: str, profiles: str, backend: st
     require_privileges(apply or platform_name() != "windows")
     request = Request(port, DIRECTIONS[direction], _profiles(profiles), program)
     found = _survey(port, backend)
-    unreadable = [f for f in found.found if f.error]
+    unreadable = found.unreadable()
     if unreadable:
         raise Refused(EXIT_UNREADABLE, f"{unreadable[0].error}; nothing was changed")
     todo = plans(found.found, request, opening)

@@ -37,6 +37,8 @@ def show_survey(out: Console, survey: Survey) -> None:
             who = f"{listener.process} (pid {listener.pid})" if listener.process else "a process we may not name"
             where = f"every address ({listener.address})" if listener.address in ANY_ADDRESS else listener.address
             out.print(f"  listening: {escape(who)} on {where}, port {port}")
+    elif survey.listeners_error:
+        out.print(f"  listening: [yellow]could not tell[/] ({escape(survey.listeners_error)})")
     else:
         out.print(f"  listening: nothing listens on port {port} here")
     if not survey.found:

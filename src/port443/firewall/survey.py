@@ -56,9 +56,14 @@ class Survey:
     platform: str
     found: list[Found]
     listeners: list[Listener]
+    listeners_error: str | None = None  # why we could not tell who listens
 
     def usable(self) -> list[Found]:
         return [f for f in self.found if f.usable]
+
+    def unreadable(self) -> list[Found]:
+        """Firewalls we could not read and that no active frontend (ufw, firewalld) runs for us."""
+        return [f for f in self.found if f.error and not f.managed_by]
 
     def verdict(self, direction: Direction) -> Verdict:
         verdicts = [f.report.verdict(direction) for f in self.usable() if f.report]
@@ -88,8 +93,10 @@ def read_listings(backend: Backend, runner: Runner) -> tuple[dict[str, str], str
 def survey(port: int, platform: str, runner: Runner = run, only: str | None = None,
            is_installed: Callable[[str], bool] = installed) -> Survey:
     """Read every installed firewall of the platform (or only the named one) and who listens on the port."""
-    outputs = {key: runner(cmd).stdout for key, cmd in listener_commands(platform).items()}
-    listeners = parse_listeners(platform, outputs, port)
+    results = {key: runner(cmd) for key, cmd in listener_commands(platform).items()}
+    listeners = parse_listeners(platform, {key: r.stdout for key, r in results.items()}, port)
+    failed = next((r for r in results.values() if not r.ok), None)
+    listeners_error = f"{failed.command.display()}: {failed.error_line()}" if failed else None
     found: list[Found] = []
     for backend in backends(platform):
         if only and backend.name != only:
@@ -106,7 +113,7 @@ def survey(port: int, platform: str, runner: Runner = run, only: str | None = No
     for item in found:
         if owner and item.backend.name in ("iptables", "ip6tables"):
             item.managed_by = owner
-    return Survey(port, platform, found, listeners)
+    return Survey(port, platform, found, listeners, listeners_error)
 
 
 def plans(found: list[Found], request: Request, opening: bool) -> list[Plan]:
