@@ -34,6 +34,7 @@ from port443.tls.messages import (
 from port443.tls.session import Session
 from port443.tls.sigs import TLS13_SCHEMES, verify as verify_signature
 from port443.tls.suites import SUITES
+from port443.tls.steps import Steps
 from port443.tls.transcript import Transcript
 
 SERVER_CV_CONTEXT = b" " * 64 + b"TLS 1.3, server CertificateVerify\x00"
@@ -76,7 +77,7 @@ def check_server_chain(conn, chain_der: list[bytes]) -> tuple[x509.Certificate, 
     return chain
 
 
-class ClientHandshake:
+class ClientHandshake(Steps):
     """The client side from ClientHello through a TLS 1.3 handshake."""
 
     def __init__(self, conn) -> None:
@@ -97,17 +98,6 @@ class ClientHandshake:
         self.signature_scheme: int | None = None
         self._expect: dict[int, object] = {HT.server_hello: self.process_server_hello}
         self._state = "wait ServerHello"
-
-    def handle(self, mtype: int, raw: bytes) -> None:
-        handler = self._expect.get(mtype)
-        if handler is None:
-            name = HT(mtype).name if mtype in HT._value2member_map_ else f"type {mtype}"
-            raise UnexpectedMessage(f"unexpected {name} message (waiting for {self._state})")
-        handler(raw)
-
-    def _next(self, state: str, **handlers) -> None:
-        self._state = state
-        self._expect = {HT[k]: v for k, v in handlers.items()}
 
     # ------------------------------------------------------------ ClientHello
     def send_client_hello(self) -> None:

@@ -193,7 +193,7 @@ class ClientConfig:
     max_handshake_message: int = 1 << 17
     trust_store: Any = None  # a port443.pki.trust.TrustStore; overrides cafile/capath
     clock: Callable[[], float] = _default_clock
-    # TLS 1.2 (issue 3)
+    # TLS 1.2
     extended_master_secret: bool = True
     encrypt_then_mac: bool = True
     session_ticket: bool = True
@@ -256,8 +256,9 @@ class ServerConfig:
     record_size_limit: int | None = 16385
     max_handshake_message: int = 1 << 17
     clock: Callable[[], float] = _default_clock
-    # TLS 1.2 (issue 3)
-    legacy_rsa_key_exchange: bool = False
+    # TLS 1.2
+    legacy_rsa_key_exchange: bool = False  # the guide's RSA-encrypted premaster secret (no forward secrecy)
+    session_cache: Any = None  # a session.SessionCache for TLS 1.2 session-ID resumption
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -277,6 +278,16 @@ class ServerConfig:
         set_(self, "_certified_keys", tuple(keys))
         if self.ticket_keys is None:
             set_(self, "ticket_keys", TicketKeys())
+        if self.session_cache is None:
+            from port443.tls.session import SessionCache
+
+            set_(self, "session_cache", SessionCache())
+        cbc = [s for s in self._suites if s in SUITES and SUITES[s].cipher == "AESCBC"]
+        if cbc:
+            raise ConfigError(f"the server never offers CBC suites ({cbc[0].name}); use AEAD suites")
+        if self.legacy_rsa_key_exchange and self.cipher_suites == DEFAULT_SERVER_SUITES:
+            set_(self, "_suites", self._suites + (CipherSuite.TLS_RSA_WITH_AES_128_GCM_SHA256,
+                                                  CipherSuite.TLS_RSA_WITH_AES_256_GCM_SHA384))
         unsupported = [g for g in self._groups if g not in SUPPORTED_GROUPS]
         if unsupported:
             raise ConfigError(f"cannot serve key exchange for {', '.join(g.name for g in unsupported)}")

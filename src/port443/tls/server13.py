@@ -31,13 +31,14 @@ from port443.tls.server_hello import (
 from port443.tls.session import TicketState, open_ticket, seal_ticket
 from port443.tls.sigs import sign
 from port443.tls.suites import SUITES, CipherSuite
+from port443.tls.steps import Steps
 from port443.tls.transcript import Transcript
 
 SERVER_CV_CONTEXT = b" " * 64 + b"TLS 1.3, server CertificateVerify\x00"
 _SUPPORTED_VERSIONS_13 = u16(PV.TLSv1_3)
 
 
-class ServerHandshake:
+class ServerHandshake(Steps):
     """The server side from ClientHello through a TLS 1.3 handshake."""
 
     def __init__(self, conn) -> None:
@@ -55,17 +56,6 @@ class ServerHandshake:
         self._tickets_sent = 0
         self._expect: dict[int, object] = {HT.client_hello: self.process_client_hello}
         self._state = "wait ClientHello"
-
-    def handle(self, mtype: int, raw: bytes) -> None:
-        handler = self._expect.get(mtype)
-        if handler is None:
-            name = HT(mtype).name if mtype in HT._value2member_map_ else f"type {mtype}"
-            raise UnexpectedMessage(f"unexpected {name} message (waiting for {self._state})")
-        handler(raw)
-
-    def _next(self, state: str, **handlers) -> None:
-        self._state = state
-        self._expect = {HT[k]: v for k, v in handlers.items()}
 
     # ------------------------------------------------------------ ClientHello
     def process_client_hello(self, raw: bytes) -> None:

@@ -94,3 +94,24 @@ def open_ticket(ticket_keys, ticket: bytes) -> TicketState | None:
         return TicketState.decode(plain)
     except (InvalidTag, DecodeError, UnicodeDecodeError, ValueError):
         return None
+
+
+class SessionCache:
+    """The server's TLS 1.2 session-ID cache: bounded, oldest entries evicted first."""
+
+    def __init__(self, capacity: int = 10000) -> None:
+        from collections import OrderedDict
+
+        self.capacity = capacity
+        self._entries: "OrderedDict[bytes, TicketState]" = OrderedDict()
+
+    def put(self, session_id: bytes, state: TicketState) -> None:
+        if not session_id or self.capacity <= 0:
+            return
+        self._entries[session_id] = state
+        self._entries.move_to_end(session_id)
+        while len(self._entries) > self.capacity:
+            self._entries.popitem(last=False)
+
+    def get(self, session_id: bytes) -> TicketState | None:
+        return self._entries.get(session_id)

@@ -1,0 +1,273 @@
+"""The client's handshake, TLS 1.2 (RFC 5246 §7.3), after a TLS 1.2 ServerHello.
+
+Full: process_server_hello -> read_server_certificate -> read_server_key_exchange
+(ECDHE/DHE) -> read_server_hello_done -> send_client_key_exchange (ECDHE share,
+DHE share, or the guide's RSA-encrypted premaster secret) -> send
+ChangeCipherSpec and Finished -> [read_new_session_ticket] -> read
+ChangeCipherSpec -> read_server_finished.
+Abbreviated (resumption by session ID or ticket): the server's Finished comes
+first, then ours.
+"""
+
+from __future__ import annotations
+
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from port443.tls import events as ev
+from port443.tls import extensions as X
+from port443.tls.client13 import check_server_chain
+from port443.tls.enums import AlertDescription as A
+from port443.tls.enums import AlertLevel
+from port443.tls.enums import ExtensionType as ET
+from port443.tls.enums import NamedGroup, ProtocolVersion as PV
+from port443.tls.errors import HandshakeFailure, IllegalParameter, TLSError
+from port443.tls.kex import SUPPORTED_GROUPS, ClientShare, dh_exchange, dh_parameters, dh_public_bytes
+from port443.tls.key_schedule import constant_time_equal
+from port443.tls.messages import Finished, ServerHello
+from port443.tls.messages12 import (
+    Certificate12, CertificateRequest12, NewSessionTicket12, ServerKeyExchange, client_key_exchange,
+    decode_server_hello_done,
+)
+from port443.tls.session import Session
+from port443.tls.sigs import verify as verify_signature
+from port443.tls.steps import Steps
+from port443.tls.suites import SUITES
+from port443.tls.tls12_keys import Tls12Keys
+
+MIN_DH_BITS = 1024  # below this, finite-field DH is breakable (Logjam)
+KX_KIND = {"ECDHE": "ECDHE share", "DHE": "DHE share", "RSA": "RSA-encrypted premaster secret"}
+SESSION_KEYS = "session keys derived from client random + server random + premaster secret"
+
+
+class Client12Handshake(Steps):
+    def __init__(self, prev, sh: ServerHello, raw: bytes) -> None:
+        self.conn = prev.conn
+        self.config = prev.config
+        self.plan = prev.plan
+        self.transcript = prev.transcript
+        self.offered = prev.offered_extensions
+        self.server_chain = ()
+        self.group: int | None = None
+        self.ticket: bytes | None = None
+        self.certificate_requested = False
+        self.renegotiation_attempts = 0
+        self.signature_scheme: int | None = None
+        self.process_server_hello(sh, raw)
+
+    # ------------------------------------------------------------ ServerHello
+    def process_server_hello(self, sh: ServerHello, raw: bytes) -> None:
+        conn, plan, cfg = self.conn, self.plan, self.config
+        info = SUITES.get(sh.cipher_suite)
+        if sh.cipher_suite not in plan.suites or info is None or info.tls13:
+            raise IllegalParameter(f"server selected cipher suite {sh.cipher_suite:#06x}, which we did not offer for TLS 1.2")
+        if sh.compression_method != 0:
+            raise IllegalParameter("server selected a compression method")
+        for t in sh.extension_types:
+            if t not in self.offered:
+                raise TLSError(A.unsupported_extension, f"server sent extension {t} that we did not offer")
+        ri = sh.ext(ET.renegotiation_info)
+        if ri is not None and X.decode_renegotiation_info(ri) != b"":
+            raise HandshakeFailure("renegotiation_info is not empty in an initial handshake (RFC 5746)")
+        self.secure_renegotiation = ri is not None
+        self.ems = sh.has(ET.extended_master_secret)
+        self.etm = info.cipher == "AESCBC" and sh.has(ET.encrypt_then_mac)
+        formats = sh.ext(ET.ec_point_formats)
+        if formats is not None and 0 not in X.decode_ec_point_formats(formats):
+            raise IllegalParameter("server does not accept uncompressed EC points")
+        self.alpn = None
+        alpn = sh.ext(ET.application_layer_protocol_negotiation)
+        if alpn is not None:
+            protos = X.decode_alpn(alpn)
+            if len(protos) != 1 or protos[0].decode("latin-1") not in cfg.alpn_protocols:
+                raise IllegalParameter("server selected an ALPN protocol we did not offer")
+            self.alpn = protos[0].decode("latin-1")
+        self.expect_ticket = sh.has(ET.session_ticket)
+        self.suite = info
+        self.session_id = sh.session_id
+        conn.version = PV.TLSv1_2
+        conn._ccs_allowed = False
+        conn.server_random = sh.random
+        self.transcript.start_hash(info.hash())
+        self.transcript.add(raw)
+        self.keys = Tls12Keys(info, plan.random, sh.random)
+        session = plan.tls12_session
+        self.resumed = bool(session is not None and sh.session_id and sh.session_id == plan.session_id)
+        conn._emit(ev.ServerHelloReceived("TLSv1.2", sh.cipher_suite, sh.random, None, sh.session_id, self.resumed))
+        if self.resumed:
+            if session.cipher_suite != sh.cipher_suite:
+                raise IllegalParameter("server resumed a session with a different cipher suite")
+            if session.extended_master_secret and not self.ems:
+                raise HandshakeFailure("server resumed an extended-master-secret session without it (RFC 7627)")
+            self.keys.master = session.secret
+            self.alpn = self.alpn or session.alpn_protocol
+            self._install_keys()
+            conn._emit(ev.KeysDerived("session keys (TLS 1.2, resumed)", ("client_write_key", "server_write_key"),
+                                      "session keys from the resumed master secret + both new randoms"))
+            self._expect_server_finish()
+        else:
+            self._next("Certificate", certificate=self.read_server_certificate)
+
+    # ------------------------------------------------------------ full handshake
+    def read_server_certificate(self, raw: bytes) -> None:
+        msg = Certificate12.decode(memoryview(raw)[4:])
+        if not msg.certificates:
+            raise TLSError(A.bad_certificate, "server sent an empty Certificate")
+        self.server_chain = check_server_chain(self.conn, msg.certificates)
+        if self.suite.kx == "RSA" and not isinstance(self.server_chain[0].public_key(), rsa.RSAPublicKey):
+            raise TLSError(A.unsupported_certificate, "RSA key transport needs an RSA certificate")
+        self.transcript.add(raw)
+        if self.suite.kx == "RSA":
+            self._next("CertificateRequest or ServerHelloDone", certificate_request=self.read_certificate_request,
+                       server_hello_done=self.read_server_hello_done)
+        else:
+            self._next("ServerKeyExchange", server_key_exchange=self.read_server_key_exchange)
+
+    def read_server_key_exchange(self, raw: bytes) -> None:
+        conn, cfg = self.conn, self.config
+        ske = ServerKeyExchange.decode(memoryview(raw)[4:], self.suite.kx)
+        if ske.scheme not in cfg._schemes:
+            raise IllegalParameter(f"server signed with scheme {ske.scheme:#06x}, which we did not offer")
+        signed = self.plan.random + conn.server_random + ske.params
+        if not verify_signature(self.server_chain[0].public_key(), ske.scheme, ske.signature, signed):
+            raise TLSError(A.decrypt_error, "ServerKeyExchange signature does not verify")
+        self.signature_scheme = ske.scheme
+        if ske.kind == "ECDHE":
+            if ske.group not in cfg._groups or ske.group not in SUPPORTED_GROUPS or 256 <= ske.group <= 260:
+                raise IllegalParameter(f"server chose curve {ske.group}, which we did not offer")
+            share = ClientShare(ske.group, conn.entropy.private_key(ske.group))
+            self.premaster = share.finish(ske.public)
+            self.our_public = share.public
+            self.group = ske.group
+        else:
+            if ske.dh_p.bit_length() < MIN_DH_BITS:
+                raise TLSError(A.insufficient_security, f"server's DH group has only {ske.dh_p.bit_length()} bits")
+            if not 1 < ske.dh_g < ske.dh_p - 1:
+                raise IllegalParameter("DH generator out of range")
+            try:
+                key = dh_parameters(ske.dh_p, ske.dh_g).generate_private_key()
+            except ValueError as exc:
+                raise IllegalParameter(f"unusable DH parameters: {exc}") from None
+            self.premaster = dh_exchange(key, ske.public, None)
+            self.our_public = dh_public_bytes(key, (ske.dh_p.bit_length() + 7) // 8)
+            self.group = _ffdhe_group(ske.dh_p)
+        conn._emit(ev.KeyExchange(KX_KIND[ske.kind], self.group, len(self.our_public), len(ske.public)))
+        self.transcript.add(raw)
+        self._next("CertificateRequest or ServerHelloDone", certificate_request=self.read_certificate_request,
+                   server_hello_done=self.read_server_hello_done)
+
+    def read_certificate_request(self, raw: bytes) -> None:
+        CertificateRequest12.decode(memoryview(raw)[4:])
+        self.certificate_requested = True
+        self.transcript.add(raw)
+        self._next("ServerHelloDone", server_hello_done=self.read_server_hello_done)
+
+    def read_server_hello_done(self, raw: bytes) -> None:
+        decode_server_hello_done(memoryview(raw)[4:])
+        self.transcript.add(raw)
+        self.send_client_key_exchange()
+
+    def send_client_key_exchange(self) -> None:
+        conn = self.conn
+        if self.certificate_requested:  # we have no client certificate: say so with an empty list
+            self._send(Certificate12([]).encode())
+        if self.suite.kx == "RSA":
+            # The guide's step: random bytes, encrypted with the server's public key (RFC 5246 §7.4.7.1).
+            self.premaster = b"\x03\x03" + conn.entropy.random(46)
+            encrypted = self.server_chain[0].public_key().encrypt(self.premaster, padding.PKCS1v15())
+            self._send(client_key_exchange("RSA", encrypted))
+            conn._emit(ev.KeyExchange(KX_KIND["RSA"], None, len(encrypted), 0))
+        else:
+            self._send(client_key_exchange(self.suite.kx, self.our_public))
+        session_hash = self.transcript.digest() if self.ems else None
+        master = self.keys.derive_master(self.premaster, session_hash)
+        self.premaster = b""
+        conn._keylog("CLIENT_RANDOM", master)
+        self._install_keys()
+        conn._emit(ev.KeysDerived("session keys (TLS 1.2)", ("master_secret", "client_write_key", "server_write_key"),
+                                  SESSION_KEYS + (" (extended master secret)" if self.ems else "")))
+        self.send_change_cipher_spec_and_finished()
+        self._expect_server_finish()
+
+    # ------------------------------------------------------------ Finished both ways
+    def _send(self, message: bytes) -> None:
+        self.transcript.add(message)
+        self.conn._send_handshake(message)
+
+    def _install_keys(self) -> None:
+        self.client_protection, self.server_protection = self.keys.protections(self.etm, self.conn.entropy.random)
+
+    def send_change_cipher_spec_and_finished(self) -> None:
+        conn = self.conn
+        conn._send_change_cipher_spec()
+        conn._emit(ev.ChangeCipherSpecSent())
+        conn._set_write(self.client_protection)
+        verify_data = self.keys.finished(True, self.transcript.digest())
+        self._send(Finished(verify_data).encode())
+        conn._flush_handshake()
+        conn._emit(ev.FinishedSent(verify_data))
+
+    def _expect_server_finish(self) -> None:
+        if self.expect_ticket:
+            self._next("NewSessionTicket", new_session_ticket=self.read_new_session_ticket)
+        else:
+            self._next("ChangeCipherSpec")
+
+    def read_new_session_ticket(self, raw: bytes) -> None:
+        nst = NewSessionTicket12.decode(memoryview(raw)[4:])
+        self.ticket = nst.ticket or None
+        self.ticket_lifetime = nst.lifetime_hint or 7200
+        self.transcript.add(raw)
+        self._next("ChangeCipherSpec")
+
+    def receive_change_cipher_spec(self) -> None:
+        if self._state != "ChangeCipherSpec":
+            super().receive_change_cipher_spec()
+        self.conn._set_read(self.server_protection)
+        self.conn._emit(ev.ChangeCipherSpecReceived())
+        self._next("Finished", finished=self.read_server_finished)
+
+    def read_server_finished(self, raw: bytes) -> None:
+        conn = self.conn
+        expected = self.keys.finished(False, self.transcript.digest())
+        if not constant_time_equal(expected, raw[4:]):
+            raise TLSError(A.decrypt_error, "server Finished does not match the handshake")
+        self.transcript.add(raw)
+        conn._emit(ev.FinishedReceived(bytes(raw[4:])))
+        if self.resumed:
+            self.send_change_cipher_spec_and_finished()
+        conn._complete(ev.HandshakeComplete(
+            version="TLSv1.2", cipher_suite=self.suite.suite, group=self.group, alpn_protocol=self.alpn,
+            peer_certificates=self.server_chain, server_name=self.config.server_name, resumed=self.resumed,
+            key_exchange=KX_KIND[self.suite.kx] if not self.resumed else "resumed", signature_scheme=self.signature_scheme,
+        ))
+        self._offer_session()
+        self._next("application data", hello_request=self.refuse_renegotiation)
+
+    def _offer_session(self) -> None:
+        if self.resumed and self.ticket is None:
+            return
+        if not self.ticket and not self.session_id:
+            return
+        session = Session(
+            version=PV.TLSv1_2, cipher_suite=self.suite.suite, secret=self.keys.master, ticket=self.ticket or b"",
+            server_name=self.config.server_name, received_at=self.config.clock(),
+            lifetime=getattr(self, "ticket_lifetime", 7200), alpn_protocol=self.alpn,
+            session_id=b"" if self.ticket else self.session_id, extended_master_secret=self.ems,
+        )
+        self.conn._emit(ev.SessionTicketReceived(session, session.lifetime))
+
+    def refuse_renegotiation(self, raw: bytes) -> None:
+        """HelloRequest: we never renegotiate. First a warning, then a fatal alert (RFC 5746 §4.2)."""
+        self.renegotiation_attempts += 1
+        if self.renegotiation_attempts > 1:
+            raise TLSError(A.unexpected_message, "server keeps asking to renegotiate")
+        self.conn._send_alert(AlertLevel.warning, A.no_renegotiation)
+
+
+def _ffdhe_group(p: int) -> int | None:
+    from port443.tls.ffdhe import FFDHE_PRIMES
+
+    for group, prime in FFDHE_PRIMES.items():
+        if prime == p:
+            return NamedGroup(group)
+    return None
