@@ -6,6 +6,9 @@ cost of a client and a server together. TLS 1.3, X25519, an ECDSA P-256 leaf
 under an intermediate, the client verifying the chain to the root. Bulk: the
 server sends 16 KiB records, the client decrypts them.
 
+Also TLS 1.2 with ECDHE (ECDSA P-256) and with the guide's RSA key transport
+(RSA 2048), both with the extended master secret.
+
 Prints one `name: value` line per figure; ratios are ours / OpenSSL's, measured
 in interleaved rounds (the median of each), so machine noise hits both alike.
 """
@@ -43,6 +46,9 @@ def openssl_contexts(pki, version: ssl.TLSVersion, cipher: str | None = None, ke
         server.set_ciphers(cipher)
         client.set_ciphers(cipher)
     server.set_ecdh_curve("X25519")
+    # Tickets off on both sides: each round is a full handshake, as ours are.
+    server.options |= ssl.OP_NO_TICKET
+    server.num_tickets = 0
     return client, server
 
 
@@ -166,6 +172,17 @@ def main() -> None:
             cctx, sctx = openssl_contexts(pki, ssl.TLSVersion.TLSv1_3)
             cconf, sconf = ours_configs(pki)
             compare("tls13_handshake", lambda: rate(lambda: ours_handshake(cconf, sconf), args.seconds),
+                    lambda: rate(lambda: openssl_handshake(cctx, sctx), args.seconds), args.rounds, "per_s")
+        if not only or "tls12" in only:
+            cctx, sctx = openssl_contexts(pki, ssl.TLSVersion.TLSv1_2, "ECDHE-ECDSA-AES128-GCM-SHA256")
+            cconf, sconf = ours_configs(pki, ("TLSv1.2",), ("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",))
+            compare("tls12_handshake", lambda: rate(lambda: ours_handshake(cconf, sconf), args.seconds),
+                    lambda: rate(lambda: openssl_handshake(cctx, sctx), args.seconds), args.rounds, "per_s")
+        if not only or "tls12_rsa" in only:
+            cctx, sctx = openssl_contexts(pki, ssl.TLSVersion.TLSv1_2, "AES128-GCM-SHA256", key_type="rsa2048")
+            cconf, sconf = ours_configs(pki, ("TLSv1.2",), ("TLS_RSA_WITH_AES_128_GCM_SHA256",), key_type="rsa2048",
+                                        legacy_rsa_key_exchange=True)
+            compare("tls12_rsa_handshake", lambda: rate(lambda: ours_handshake(cconf, sconf), args.seconds),
                     lambda: rate(lambda: openssl_handshake(cctx, sctx), args.seconds), args.rounds, "per_s")
         if not only or "bulk" in only:
             cctx, sctx = openssl_contexts(pki, ssl.TLSVersion.TLSv1_3)

@@ -217,3 +217,16 @@ def recv_exactly(sock, n: int) -> bytes:
             break
         buf += chunk
     return bytes(buf)
+
+
+def python_ssl_client_exchange(ctx: ssl.SSLContext, port: int, payload: bytes, reply_len: int):
+    """A Python ssl client: send payload, read reply_len bytes, close with close_notify.
+
+    Returns (reply, negotiated cipher name)."""
+    with socket.create_connection((LOOPBACK, port), timeout=TIMEOUT) as sock:
+        with ctx.wrap_socket(sock, server_hostname="localhost") as tls:
+            tls.sendall(payload)
+            data = recv_exactly(tls, reply_len)
+            cipher = tls.cipher()[0]
+            tls.unwrap()
+            return data, cipher

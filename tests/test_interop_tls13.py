@@ -10,7 +10,6 @@ from __future__ import annotations
 import itertools
 import random
 import socket
-import ssl
 import string
 import subprocess
 
@@ -18,7 +17,7 @@ import pytest
 
 from peers import (
     LOOPBACK, TIMEOUT, ThreadResult, listening_socket, openssl_server, python_ssl_client_context,
-    python_ssl_server_context, recv_exactly,
+    python_ssl_client_exchange, python_ssl_server_context, recv_exactly,
 )
 from port443.net.stream import TLSStream
 from port443.tls import AlertReceived, ClientConfig, ClientConnection, ServerConfig, ServerConnection
@@ -171,17 +170,8 @@ def test_python_ssl_client_moves_1mib_with_our_server(test_pki, suite, group, ke
     payload, reply = lines_payload(6), lines_payload(7)
     ctx = python_ssl_client_context(test_pki, group)
 
-    def client(port):
-        with socket.create_connection((LOOPBACK, port), timeout=TIMEOUT) as sock:
-            with ctx.wrap_socket(sock, server_hostname="localhost") as tls:
-                tls.sendall(payload)
-                data = recv_exactly(tls, MiB)
-                cipher = tls.cipher()[0]
-                tls.unwrap()
-                return data, cipher
-
     with listening_socket() as listener:
-        peer = ThreadResult(client, listener.getsockname()[1])
+        peer = ThreadResult(python_ssl_client_exchange, ctx, listener.getsockname()[1], payload, MiB)
         received, closed_cleanly, done = serve_one(
             listener, server_config(test_pki, key_type, suite, group), lambda s: _exchange_as_server(s, reply)
         )

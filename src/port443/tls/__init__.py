@@ -20,6 +20,13 @@ from port443.tls.session import Session
 from port443.tls.suites import CipherSuite
 
 
+__all__ = [
+    "AlertDescription", "CertificateError", "CertifiedKey", "CipherSuite", "ClientConfig", "ClientConnection",
+    "ConfigError", "Connection", "ContentType", "Entropy", "ExtensionType", "HandshakeType", "NamedGroup",
+    "ProtocolVersion", "ServerConfig", "ServerConnection", "Session", "SignatureScheme", "TicketKeys", "TLSError",
+] + [name for name in dir() if name[:1].isupper() and name not in ("Connection",)]
+
+
 class ClientConnection(Connection):
     """A TLS client. Its first data_to_send() is the ClientHello."""
 

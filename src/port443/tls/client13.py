@@ -23,7 +23,7 @@ from port443.tls.enums import ExtensionType as ET
 from port443.tls.enums import HandshakeType as HT
 from port443.tls.enums import NamedGroup, ProtocolVersion as PV
 from port443.tls.errors import (
-    CertificateError, DecodeError, HandshakeFailure, IllegalParameter, TLSError, UnexpectedMessage,
+    CertificateError, DecodeError, IllegalParameter, TLSError, UnexpectedMessage,
 )
 from port443.tls.kex import ClientShare
 from port443.tls.key_schedule import KeySchedule, constant_time_equal

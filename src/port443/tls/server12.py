@@ -20,7 +20,7 @@ from port443.tls.enums import AlertDescription as A
 from port443.tls.enums import AlertLevel
 from port443.tls.enums import ExtensionType as ET
 from port443.tls.enums import NamedGroup, ProtocolVersion as PV
-from port443.tls.errors import HandshakeFailure, IllegalParameter, TLSError
+from port443.tls.errors import HandshakeFailure, TLSError
 from port443.tls.kex import SUPPORTED_GROUPS, _dh, _public_bytes
 from port443.tls.key_schedule import constant_time_equal
 from port443.tls.messages import DOWNGRADE_TLS12, Finished, ServerHello

@@ -14,12 +14,12 @@ import hmac
 from port443.tls import events as ev
 from port443.tls import extensions as X
 from port443.tls import kex
-from port443.tls.codec import u16, u32
+from port443.tls.codec import u16
 from port443.tls.enums import AlertDescription as A
 from port443.tls.enums import ExtensionType as ET
 from port443.tls.enums import HandshakeType as HT
 from port443.tls.enums import ProtocolVersion as PV
-from port443.tls.errors import DecodeError, HandshakeFailure, IllegalParameter, TLSError, UnexpectedMessage
+from port443.tls.errors import HandshakeFailure, IllegalParameter, TLSError
 from port443.tls.kex import SUPPORTED_GROUPS
 from port443.tls.key_schedule import KeySchedule, constant_time_equal
 from port443.tls.messages import (
@@ -30,7 +30,7 @@ from port443.tls.server_hello import (
 )
 from port443.tls.session import TicketState, open_ticket, seal_ticket
 from port443.tls.sigs import sign
-from port443.tls.suites import SUITES, CipherSuite
+from port443.tls.suites import SUITES
 from port443.tls.steps import Steps
 from port443.tls.transcript import Transcript
 
