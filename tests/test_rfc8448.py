@@ -108,6 +108,18 @@ def rfc_server(vec: dict, keylog: Keylog) -> ServerConnection:
     return ServerConnection(config, Replay([server_random(vec), bytes(4)], keys))
 
 
+def check_schedule(ks, vec: dict) -> None:
+    """The key schedule's own stages and keys, beyond what the keylog shows."""
+    assert ks.early_secret == vec["early_secret"]
+    assert ks.handshake_secret == vec["handshake_secret"]
+    assert ks.master_secret == vec["master_secret"]
+    for side in ("client", "server"):
+        for stage, secret in (("handshake", f"{side}_handshake_traffic_secret"),
+                              ("application", f"{side}_application_traffic_secret")):
+            assert ks.traffic_key_iv(vec[secret]) == (vec[f"{side}_{stage}_key"], vec[f"{side}_{stage}_iv"])
+        assert ks.finished_key(vec[f"{side}_handshake_traffic_secret"]) == vec[f"{side}_finished_key"]
+
+
 @pytest.fixture
 def replay_rfc_signature(monkeypatch):
     """RSA-PSS is randomized, so the server's CertificateVerify cannot be re-made
@@ -138,6 +150,7 @@ def test_client_reproduces_rfc8448(vec, compat, ticket_ext):
     assert any(isinstance(e, HandshakeComplete) for e in events)
     assert client.data_to_send() == vec.get("client_change_cipher_spec_record", b"") + vec["client_finished_record"]
     keylog.check(vec)
+    check_schedule(client._hs.ks, vec)
     assert client._hs.resumption_master == vec["resumption_master_secret"]
     if "new_session_ticket_record" in vec:
         (ticket,) = [e for e in client.receive_data(vec["new_session_ticket_record"]) if isinstance(e, SessionTicketReceived)]
@@ -161,6 +174,7 @@ def test_server_reproduces_rfc8448(vec, replay_rfc_signature):
     finish = vec.get("client_change_cipher_spec_record", b"") + vec["client_finished_record"]
     assert any(isinstance(e, HandshakeComplete) for e in server.receive_data(finish))
     keylog.check(vec)
+    check_schedule(server._hs.ks, vec)
     assert server._hs.resumption_master == vec["resumption_master_secret"]
     server.data_to_send()  # our own NewSessionTicket (its ticket is ours, not NSS's)
     if "client_application_data_record" in vec:
@@ -183,6 +197,7 @@ def test_client_reproduces_rfc8448_hello_retry_request():
     assert done and done[0].group == G.secp256r1
     assert client.data_to_send() == vec["client_finished_record"]
     keylog.check(vec)
+    check_schedule(client._hs.ks, vec)
     assert client._hs.resumption_master == vec["resumption_master_secret"]
     client.close()
     assert client.data_to_send() == vec["client_alert_record"]
