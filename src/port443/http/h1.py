@@ -1,0 +1,323 @@
+"""HTTP/1.1 over a channel, with h11: keep-alive, pipelining, limits, upgrade.
+
+h11 parses every request and frames every response. A response whose body is
+already in memory (static files, the built-in page, redirects, errors) is
+written in the same call that parsed the request: one `channel.write`, no
+task. Streamed bodies (large files, the proxy) and awaitable handlers run in
+one task per request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+import h11
+
+from port443.http.message import REASONS, Body, BodyTooLarge, Request, Response, text_response
+from port443.net.channel import Channel, Limits
+
+log = logging.getLogger("port443.serve")
+FILE_CHUNK = 256 * 1024
+
+
+class H1Server:
+    def __init__(self, channel: Channel, site: Any, limits: Limits, scheme: str = "https") -> None:
+        self.ch = channel
+        self.site = site
+        self.limits = limits
+        self.scheme = scheme
+        self.h11 = h11.Connection(h11.SERVER, max_incomplete_event_size=limits.max_header_size)
+        self.request: Request | None = None
+        self.task: asyncio.Task | None = None
+        self.tunnel: Any = None
+        self.started = 0.0
+        self.sent = 0
+        self.status = 0
+        self.closing = False  # graceful drain: answer what is in flight, then close
+        self._pumping = False
+        channel.set_timeout(limits.idle_timeout, "idle")
+
+    # --------------------------------------------------------------- input
+    def data_received(self, data: bytes) -> None:
+        if self.tunnel is not None:
+            self.tunnel.write(data)
+            return
+        self.h11.receive_data(data)
+        if self.request is None:
+            self.ch.set_timeout(self.limits.header_timeout, "request header")
+        self._pump()
+
+    def eof_received(self) -> None:
+        if self.tunnel is not None:
+            self.tunnel.write_eof() if self.tunnel.can_write_eof() else self.tunnel.close()
+            return
+        try:
+            self.h11.receive_data(b"")
+        except RuntimeError:
+            pass
+        self._pump()
+
+    def connection_lost(self) -> None:
+        if self.request is not None and self.request.body is not None:
+            self.request.body.fail(ConnectionResetError("the client went away"))
+        if self.task is not None and not self.task.done():
+            self.task.cancel()
+        if self.tunnel is not None:
+            self.tunnel.close()
+
+    def shutdown(self) -> None:
+        self.closing = True
+        if self.request is None and self.task is None:
+            self.ch.close()
+
+    def _pump(self) -> None:
+        if self._pumping:
+            return
+        self._pumping = True
+        try:
+            self._pump_events()
+        finally:
+            self._pumping = False
+
+    def _pump_events(self) -> None:
+        h = self.h11
+        while not self.ch.closed and self.tunnel is None:
+            try:
+                event = h.next_event()
+            except h11.RemoteProtocolError as exc:
+                self._bad_request(exc)
+                return
+            kind = type(event)
+            if kind is h11.Request:
+                self._start(event)
+            elif kind is h11.Data:
+                self._body_data(event.data)
+            elif kind is h11.EndOfMessage:
+                if self.request is not None and self.request.body is not None:
+                    self.request.body.finish()
+            elif event is h11.NEED_DATA:
+                return
+            elif event is h11.PAUSED:
+                if len(h.trailing_data[0]) > self.limits.max_header_size:
+                    self.ch.pause_reading()  # a pipelining client is far ahead of us
+                return
+            elif kind is h11.ConnectionClosed:
+                if self.request is None and self.task is None:
+                    self.ch.close()
+                return
+
+    def _body_data(self, data: bytes) -> None:
+        req = self.request
+        if req is None or req.body is None:
+            return
+        try:
+            req.body.feed(data)
+        except BodyTooLarge as exc:
+            req.body.fail(exc)
+            if self.status == 0:
+                self._respond_error(413, f"The request body is over the {self.limits.max_body_size}-byte limit.")
+            else:
+                self.ch.close()
+        if self.request is req:
+            self.ch.set_timeout(self.limits.idle_timeout, "request body")
+
+    # ------------------------------------------------------------ requests
+    def _start(self, event: h11.Request) -> None:
+        ch = self.ch
+        ch.set_timeout(None)
+        self.started = time.perf_counter()
+        self.sent = self.status = 0
+        headers = [(k, v) for k, v in event.headers]
+        host, length, chunked = "", None, False
+        for k, v in headers:
+            if k == b"host":
+                host = v.decode("latin-1")
+            elif k == b"content-length":
+                length = int(v)
+            elif k == b"transfer-encoding":
+                chunked = True
+        req = Request(event.method.decode("latin-1"), event.target.decode("latin-1"), headers,
+                      event.http_version.decode("latin-1"), self.scheme, host, ch.peer, ch)
+        self.request = req
+        if length is not None and length > self.limits.max_body_size:
+            self._respond_error(413, f"The request body is over the {self.limits.max_body_size}-byte limit.")
+            return
+        if length or chunked:
+            body = Body(self.limits.max_body_size, ch.pause_reading, ch.resume_reading)
+            body.on_start = self._send_continue
+            req.body = body
+        try:
+            result = self.site.handle(req)
+        except Exception as exc:  # a handler bug: logged once, the client gets a plain 500
+            log.exception("error handling %s %s: %s", req.method, req.target, exc)
+            result = text_response(500, "The server could not answer this request.")
+        if type(result) is Response and result.file is None and result.stream is None and result.tunnel is None:
+            self._send_whole(result)
+        else:
+            self.task = asyncio.ensure_future(self._respond_later(result))
+
+    def _send_continue(self) -> None:
+        if self.h11.they_are_waiting_for_100_continue:
+            self.ch.write(self.h11.send(h11.InformationalResponse(status_code=100, headers=[])))
+
+    def _head(self, resp: Response) -> bytes:
+        req = self.request
+        headers = resp.headers
+        if self.closing or resp.close or (req is not None and req.body is not None and not req.body.done):
+            headers = headers + [(b"connection", b"close")]  # an unread body cannot be skipped safely
+        self.status = resp.status
+        return self.h11.send(h11.Response(status_code=resp.status, headers=headers,
+                                          reason=REASONS.get(resp.status, "").encode()))
+
+    def _send_whole(self, resp: Response) -> None:
+        h = self.h11
+        out = self._head(resp)
+        if resp.body and self.request.method != "HEAD":  # type: ignore[union-attr]
+            out += h.send(h11.Data(data=resp.body))
+        out += h.send(h11.EndOfMessage())
+        self.sent = len(resp.body)
+        self.ch.write(out)
+        self._finish(resp)
+
+    async def _respond_later(self, result: Any) -> None:
+        req = self.request
+        resp: Response | None = None
+        try:
+            resp = await result if not isinstance(result, Response) else result
+            if resp.tunnel is not None:
+                await self._tunnel(resp)
+                return
+            await self._send_streamed(resp)
+        except asyncio.CancelledError:
+            raise
+        except (ConnectionError, BodyTooLarge):
+            self.ch.close()
+        except Exception as exc:
+            log.exception("error handling %s %s: %s", req.method, req.target, exc)  # type: ignore[union-attr]
+            if self.status == 0:
+                self._send_whole(text_response(500, "The server could not answer this request."))
+                return
+            self.ch.close()
+        finally:
+            if resp is not None and resp.on_done is not None and self.tunnel is None:
+                resp.on_done()
+            self.task = None if self.task is asyncio.current_task() else self.task
+
+    async def _send_streamed(self, resp: Response) -> None:
+        h, ch = self.h11, self.ch
+        if resp.file is None and resp.stream is None:
+            self._send_whole(resp)
+            return
+        ch.write(self._head(resp))
+        if self.request.method != "HEAD":  # type: ignore[union-attr]
+            if resp.file is not None:
+                with open(resp.file.path, "rb") as f:
+                    f.seek(resp.file.offset)
+                    left = resp.file.length
+                    while left > 0 and not ch.closed:
+                        chunk = f.read(min(FILE_CHUNK, left))
+                        if not chunk:
+                            raise ConnectionError("the file shrank while it was being sent")
+                        left -= len(chunk)
+                        self.sent += len(chunk)
+                        ch.write(h.send(h11.Data(data=chunk)))
+                        await ch.drain()
+            else:
+                async for chunk in resp.stream:  # type: ignore[union-attr]
+                    if ch.closed:
+                        raise ConnectionError("the client went away")
+                    if chunk:
+                        self.sent += len(chunk)
+                        ch.write(h.send(h11.Data(data=chunk)))
+                        await ch.drain()
+        if ch.closed:
+            raise ConnectionError("the client went away")
+        ch.write(h.send(h11.EndOfMessage()))
+        self._finish(resp)
+
+    def _finish(self, resp: Response) -> None:
+        req, h, ch = self.request, self.h11, self.ch
+        if req is not None:
+            self.site.access(req, self.status, self.sent, self.started)
+        self.request = None
+        if self.closing or resp.close or h.our_state is h11.MUST_CLOSE or h.their_state is not h11.DONE:
+            ch.close()
+            return
+        try:
+            h.start_next_cycle()
+        except h11.LocalProtocolError:
+            ch.close()
+            return
+        ch.set_timeout(self.limits.idle_timeout, "idle")
+        ch.resume_reading()
+        if h.trailing_data[0]:
+            self.ch.set_timeout(self.limits.header_timeout, "request header")
+            if not self._pumping:
+                self.ch.loop.call_soon(self._pump)
+
+    # ------------------------------------------------------------- errors
+    def _bad_request(self, exc: h11.RemoteProtocolError) -> None:
+        status = exc.error_status_hint if exc.error_status_hint in (400, 413, 414, 431) else 400
+        if status == 431:
+            message = f"The request head is over the {self.limits.max_header_size}-byte limit."
+        else:
+            message = f"Malformed HTTP/1.1 request: {exc}."
+        log.info("bad request from %s:%s: %s", self.ch.peer[0], self.ch.peer[1], exc)
+        if self.h11.our_state in (h11.IDLE, h11.SEND_RESPONSE):
+            self._respond_error(status, message, parse_failed=True)
+        else:
+            self.ch.close()
+
+    def _respond_error(self, status: int, message: str, parse_failed: bool = False) -> None:
+        resp = text_response(status, message)
+        resp.close = True
+        if self.request is None:
+            self.request = Request("-", "-", [], "1.1", self.scheme, "", self.ch.peer, self.ch)
+            self.started = time.perf_counter()
+        if parse_failed:  # h11 is in an error state: frame the response by hand
+            head = f"HTTP/1.1 {status} {_reason(status)}\r\n".encode()
+            head += b"".join(k + b": " + v + b"\r\n" for k, v in resp.headers) + b"connection: close\r\n\r\n"
+            self.status, self.sent = status, len(resp.body)
+            self.ch.write(head + resp.body)
+            self.site.access(self.request, status, len(resp.body), self.started)
+            self.request = None
+            self.ch.close()
+            return
+        try:
+            self._send_whole(resp)
+        except h11.LocalProtocolError:
+            self.ch.close()
+
+    # ------------------------------------------------------------- upgrade
+    async def _tunnel(self, resp: Response) -> None:
+        """101 Switching Protocols from the upstream: pipe raw bytes both ways until either side closes."""
+        t = resp.tunnel
+        ch = self.ch
+        ch.write(self.h11.send(h11.InformationalResponse(status_code=101, headers=resp.headers)))
+        self.status = 101
+        self.site.access(self.request, 101, 0, self.started)
+        self.request = None
+        self.tunnel = t.writer  # type: ignore[union-attr]
+        ch.set_timeout(None)
+        early = self.h11.trailing_data[0]
+        if early:
+            t.writer.write(early)  # type: ignore[union-attr]
+        if t.leftover:  # type: ignore[union-attr]
+            ch.write(t.leftover)  # type: ignore[union-attr]
+        try:
+            while not ch.closed:
+                chunk = await t.reader.read(65536)  # type: ignore[union-attr]
+                if not chunk:
+                    break
+                ch.write(chunk)
+                await ch.drain()
+        finally:
+            t.writer.close()  # type: ignore[union-attr]
+            ch.close()
+
+
+def _reason(status: int) -> str:
+    return REASONS.get(status, "Error")

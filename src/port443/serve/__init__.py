@@ -1,0 +1,1 @@
+"""`port443 serve`: configuration, certificates, sockets, workers and signals."""
