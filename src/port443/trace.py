@@ -66,12 +66,17 @@ def key_description(public_key) -> str:
     return type(public_key).__name__
 
 
-def certificate_fields(cert: x509.Certificate) -> list[tuple[str, str]]:
+def certificate_names(cert: x509.Certificate) -> list[str]:
+    """The subjectAltName entries (DNS names, IP addresses, ...), as text."""
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-        names = [str(n.value) for n in san]
     except x509.ExtensionNotFound:
-        names = []
+        return []
+    return [str(n.value) for n in san]
+
+
+def certificate_fields(cert: x509.Certificate) -> list[tuple[str, str]]:
+    names = certificate_names(cert)
     return [
         ("subject", cert.subject.rfc4514_string()),
         ("issuer", cert.issuer.rfc4514_string()),
@@ -171,7 +176,74 @@ def describe(event: ev.Event, side: str) -> Step | None:
     if isinstance(event, (ev.AlertReceived, ev.AlertSent)):
         return Step("Alert", inn if isinstance(event, ev.AlertReceived) else out,
                     [("alert", name_of(AlertDescription, event.description)),
-                     ("level", "fatal" if event.level == 2 else "warning")], kind=k)
+                     ("level", "fatal" if event.level == 2 else "warning"),
+                     ("meaning", alert_meaning(event.description))], kind=k)
     if isinstance(event, ev.ConnectionClosed):
         return Step("Closed", inn, [("clean", "yes (close_notify)" if event.clean else "no")], kind=k)
     return None
+
+
+# What each alert tells the side that receives it, in a site owner's words (RFC 8446 §6, RFC 5246 §7.2).
+ALERT_MEANINGS: dict[int, str] = {
+    AlertDescription.close_notify: "the sender is done and closes the connection cleanly",
+    AlertDescription.unexpected_message: "a message arrived out of order: the two sides disagree on the protocol",
+    AlertDescription.bad_record_mac: "a record failed authentication: keys differ, or the data was altered",
+    AlertDescription.record_overflow: "a record was larger than allowed",
+    AlertDescription.handshake_failure: "no acceptable set of parameters: no cipher suite, group or signature "
+                                        "algorithm both sides support",
+    AlertDescription.bad_certificate: "a certificate was corrupt or failed a check",
+    AlertDescription.unsupported_certificate: "a certificate is of a type or usage the receiver does not accept",
+    AlertDescription.certificate_revoked: "a certificate was revoked by its issuer",
+    AlertDescription.certificate_expired: "a certificate has expired or is not yet valid",
+    AlertDescription.certificate_unknown: "a certificate was not accepted for an unspecified reason",
+    AlertDescription.illegal_parameter: "a field in a handshake message was out of range or inconsistent",
+    AlertDescription.unknown_ca: "the certificate chain does not lead to a CA the receiver trusts",
+    AlertDescription.access_denied: "the certificate was valid, but access is refused by policy",
+    AlertDescription.decode_error: "a message could not be parsed",
+    AlertDescription.decrypt_error: "a signature or Finished check failed",
+    AlertDescription.protocol_version: "the sender does not support any protocol version offered",
+    AlertDescription.insufficient_security: "the sender requires stronger cipher suites than those offered",
+    AlertDescription.internal_error: "the sender failed for a reason unrelated to the peer",
+    AlertDescription.inappropriate_fallback: "a version fallback was detected and refused (RFC 7507)",
+    AlertDescription.user_canceled: "the sender cancelled the handshake",
+    AlertDescription.no_renegotiation: "the sender refuses to renegotiate",
+    AlertDescription.missing_extension: "a required extension was missing",
+    AlertDescription.unsupported_extension: "an extension was sent that was never offered",
+    AlertDescription.unrecognized_name: "the server has no site for the name sent in SNI",
+    AlertDescription.unknown_psk_identity: "the server does not know the offered session (PSK)",
+    AlertDescription.certificate_required: "the server requires a client certificate",
+    AlertDescription.no_application_protocol: "no application protocol (ALPN) both sides support",
+}
+
+
+def alert_meaning(code: int) -> str:
+    return ALERT_MEANINGS.get(code, "an alert this tool does not know")
+
+
+# --- steps that are not engine events: the network around the handshake ------------------
+
+def dns_step(host: str, addresses: list[str]) -> Step:
+    return Step("DNS", "client", [("name", host), ("addresses", ", ".join(addresses) or "(none)")],
+                "the name resolved to the server's addresses", kind="dns")
+
+
+def connect_step(port: int, attempts: list[tuple[str, str]], connected: str | None) -> Step:
+    """attempts: (address, outcome) in the order tried; connected: the address that answered."""
+    fields = [("port", str(port))] + [(f"try {address}", outcome) for address, outcome in attempts]
+    note = f"TCP handshake completed with {connected}" if connected else "no address accepted the TCP connection"
+    return Step("TCP connect", C2S, fields, note, kind="tcp")
+
+
+def http_request_step(method: str, path: str, headers: list[tuple[str, str]], protocol: str) -> Step:
+    fields = [("request", f"{method} {path} ({protocol})")] + [(name, value) for name, value in headers]
+    return Step("HTTP request", C2S, fields, "sent encrypted, under the session keys", kind="http-request")
+
+
+def http_response_step(status: str, headers: list[tuple[str, str]], body: str) -> Step:
+    fields = [("status", status)]
+    seen: dict[str, int] = {}
+    for name, value in headers:
+        seen[name] = seen.get(name, 0) + 1
+        fields.append((name if seen[name] == 1 else f"{name} ({seen[name]})", value))
+    fields.append(("body", body))
+    return Step("HTTP response", S2C, fields, "decrypted with the session keys", kind="http-response")
