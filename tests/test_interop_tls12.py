@@ -101,13 +101,13 @@ def test_client_with_openssl_server(test_pki, suite, ossl, key_type, etm):
 
 def ffdhe2048_pem(directory) -> str:
     """RFC 7919's ffdhe2048 as PKCS#3 PEM, for Python ssl servers (they have no DH parameters otherwise)."""
-    from cryptography.hazmat.primitives.asymmetric import dh
     from cryptography.hazmat.primitives.serialization import Encoding, ParameterFormat
 
     from port443.tls.ffdhe import FFDHE_PRIMES
+    from port443.tls.kex import dh_parameters
 
     path = directory / "ffdhe2048.pem"
-    params = dh.DHParameterNumbers(FFDHE_PRIMES[256], 2).parameters()
+    params = dh_parameters(FFDHE_PRIMES[256], 2)
     path.write_bytes(params.parameter_bytes(Encoding.PEM, ParameterFormat.PKCS3))
     return str(path)
 

@@ -21,7 +21,7 @@ from port443.tls.enums import AlertLevel
 from port443.tls.enums import ExtensionType as ET
 from port443.tls.enums import NamedGroup, ProtocolVersion as PV
 from port443.tls.errors import HandshakeFailure, IllegalParameter, TLSError
-from port443.tls.kex import SUPPORTED_GROUPS, ClientShare, dh_exchange, dh_parameters, dh_public_bytes
+from port443.tls.kex import SUPPORTED_GROUPS, ClientShare, dh_exchange, dh_generate, dh_public_bytes
 from port443.tls.key_schedule import constant_time_equal
 from port443.tls.messages import Finished, ServerHello
 from port443.tls.messages12 import (
@@ -144,7 +144,7 @@ class Client12Handshake(Steps):
             if not 1 < ske.dh_g < ske.dh_p - 1:
                 raise IllegalParameter("DH generator out of range")
             try:
-                key = dh_parameters(ske.dh_p, ske.dh_g).generate_private_key()
+                key = dh_generate(ske.dh_p, ske.dh_g)
             except ValueError as exc:
                 raise IllegalParameter(f"unusable DH parameters: {exc}") from None
             self.premaster = dh_exchange(key, ske.public, None)

@@ -9,9 +9,12 @@ is `cryptography`'s.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import warnings
 from typing import Callable
 
+from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.hazmat.primitives.asymmetric import dh, ec, x448, x25519
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
@@ -31,32 +34,50 @@ SUPPORTED_GROUPS: tuple[G, ...] = (G.x25519, G.secp256r1, G.secp384r1, G.secp521
     (G.X25519MLKEM768,) if mlkem is not None else ()
 ) + tuple(G(g) for g in FFDHE_PRIMES)
 
-_DH_PARAMS: dict[int, dh.DHParameters] = {}
+_DH_PARAMS: dict[int, object] = {}
 
 
-def dh_parameters(p: int, g: int) -> dh.DHParameters:
+@contextlib.contextmanager
+def _ffdh():
+    """cryptography deprecates finite-field DH; TLS still needs it (RFC 7919 groups, DHE
+    servers), so its warning is silenced around our uses, and only there."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+        yield
+
+
+def dh_parameters(p: int, g: int):
     """Finite-field DH parameters (cached for the RFC 7919 groups)."""
     if p in _DH_PARAMS:
         return _DH_PARAMS[p]
-    params = dh.DHParameterNumbers(p, g).parameters()
+    with _ffdh():
+        params = dh.DHParameterNumbers(p, g).parameters()
     if len(_DH_PARAMS) < 16:
         _DH_PARAMS[p] = params
     return params
 
 
-def dh_public_bytes(key: dh.DHPrivateKey, length: int) -> bytes:
-    return key.public_key().public_numbers().y.to_bytes(length, "big")
+def dh_generate(p: int, g: int):
+    params = dh_parameters(p, g)
+    with _ffdh():
+        return params.generate_private_key()
 
 
-def dh_exchange(key: dh.DHPrivateKey, peer: bytes, pad_to: int | None) -> bytes:
+def dh_public_bytes(key, length: int) -> bytes:
+    with _ffdh():
+        return key.public_key().public_numbers().y.to_bytes(length, "big")
+
+
+def dh_exchange(key, peer: bytes, pad_to: int | None) -> bytes:
     """Z = peer^x mod p; TLS 1.3 left-pads it to the prime's length (RFC 8446 §7.4.1),
     TLS 1.2 strips leading zeros (RFC 5246 §8.1.2): pad_to=None."""
-    numbers = key.parameters().parameter_numbers()
     y = int.from_bytes(peer, "big")
-    if not 1 < y < numbers.p - 1:
-        raise IllegalParameter("Diffie-Hellman public value out of range")
     try:
-        shared = key.exchange(dh.DHPublicNumbers(y, numbers).public_key())
+        with _ffdh():
+            numbers = key.parameters().parameter_numbers()
+            if not 1 < y < numbers.p - 1:
+                raise IllegalParameter("Diffie-Hellman public value out of range")
+            shared = key.exchange(dh.DHPublicNumbers(y, numbers).public_key())
     except ValueError as exc:
         raise IllegalParameter(f"invalid Diffie-Hellman public value: {exc}") from None
     shared = shared.lstrip(b"\x00")
@@ -79,7 +100,7 @@ def generate_private_key(group: int):
     if group == G.X25519MLKEM768 and mlkem is not None:
         return (mlkem.MLKEM768PrivateKey.generate(), x25519.X25519PrivateKey.generate())
     if group in FFDHE_PRIMES:
-        return dh_parameters(FFDHE_PRIMES[group], FFDHE_GENERATOR).generate_private_key()
+        return dh_generate(FFDHE_PRIMES[group], FFDHE_GENERATOR)
     raise ValueError(f"no key exchange for group {group}")
 
 
@@ -89,7 +110,7 @@ def _public_bytes(key) -> bytes:
         return kem.public_key().public_bytes_raw() + xk.public_key().public_bytes_raw()
     if isinstance(key, ec.EllipticCurvePrivateKey):
         return key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
-    if isinstance(key, dh.DHPrivateKey):
+    if hasattr(key, "parameters"):  # finite-field DH
         return dh_public_bytes(key, (key.key_size + 7) // 8)
     return key.public_key().public_bytes_raw()
 
