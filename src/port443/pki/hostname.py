@@ -118,6 +118,8 @@ def wildcard_allowed_for(cert: x509.Certificate, host: str) -> bool:
     Cheap when the leaf has no wildcard: the verify fast path calls it after
     cryptography has accepted the chain, which does not know the suffix list.
     """
+    if b"*." not in cert.tbs_certificate_bytes:
+        return True  # no wildcard anywhere in the certificate: skip parsing the extensions
     names = covered_names(cert)
     if not any(is_wildcard(p) for p in names.dns):
         return True  # nothing for us to add to cryptography's own check
