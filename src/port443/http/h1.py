@@ -16,6 +16,7 @@ from typing import Any
 
 import h11
 
+from port443.http.h1fast import frame_response, parse_simple_head
 from port443.http.message import REASONS, Body, BodyTooLarge, Request, Response, text_response
 from port443.net.channel import Channel, Limits
 
@@ -38,6 +39,7 @@ class H1Server:
         self.status = 0
         self.closing = False  # graceful drain: answer what is in flight, then close
         self._pumping = False
+        self._precomputed: tuple[Request, Any] | None = None
         channel.set_timeout(limits.idle_timeout, "idle")
 
     # --------------------------------------------------------------- input
@@ -45,10 +47,53 @@ class H1Server:
         if self.tunnel is not None:
             self.tunnel.write(data)
             return
-        self.h11.receive_data(data)
+        h = self.h11
+        if self.request is None and self.task is None and h.their_state is h11.IDLE and \
+                h.our_state is h11.IDLE and not h.trailing_data[0]:
+            data = self._fast(data)
+            if not data:
+                return
+        h.receive_data(data)
         if self.request is None:
             self.ch.set_timeout(self.limits.header_timeout, "request header")
         self._pump()
+
+    def _fast(self, data: bytes) -> bytes:
+        """Answer complete simple requests (h1fast) without h11; returns the bytes left for h11."""
+        ch, site, limit = self.ch, self.site, self.limits.max_header_size
+        pos, n = 0, len(data)
+        while pos < n:
+            end = data.find(b"\r\n\r\n", pos)
+            if end < 0 or end - pos > limit:
+                break
+            parsed = parse_simple_head(data[pos:end])
+            if parsed is None:
+                break
+            started = time.perf_counter()
+            req = Request(parsed[0], parsed[1], parsed[2], "1.1", self.scheme, parsed[3], ch.peer, ch)
+            try:
+                result = site.handle(req)
+            except Exception as exc:  # a handler bug: logged once, the client gets a plain 500
+                log.exception("error handling %s %s: %s", req.method, req.target, exc)
+                result = text_response(500, "The server could not answer this request.")
+            out = None
+            if type(result) is Response and result.file is None and result.stream is None and result.tunnel is None:
+                close = self.closing or result.close
+                out = frame_response(result.status, result.headers, result.body, close, req.method == "HEAD")
+            if out is None:  # streamed or unusual: h11 parses this request again and sends the answer
+                self._precomputed = (req, result)
+                break
+            ch.write(out)
+            site.access(req, result.status, len(result.body), started)
+            pos = end + 4
+            if close:
+                ch.close()
+                return b""
+        if pos < n:
+            ch.set_timeout(self.limits.header_timeout, "request header")
+            return data[pos:] if pos else data
+        ch.set_timeout(self.limits.idle_timeout, "idle")
+        return b""
 
     def eof_received(self) -> None:
         if self.tunnel is not None:
@@ -139,6 +184,11 @@ class H1Server:
                 length = int(v)
             elif k == b"transfer-encoding":
                 chunked = True
+        precomputed, self._precomputed = self._precomputed, None
+        if precomputed is not None:  # the fast path parsed it and already asked the handler
+            self.request = req = precomputed[0]
+            self._dispatch(precomputed[1])
+            return
         req = Request(event.method.decode("latin-1"), event.target.decode("latin-1"), headers,
                       event.http_version.decode("latin-1"), self.scheme, host, ch.peer, ch)
         self.request = req
@@ -154,6 +204,9 @@ class H1Server:
         except Exception as exc:  # a handler bug: logged once, the client gets a plain 500
             log.exception("error handling %s %s: %s", req.method, req.target, exc)
             result = text_response(500, "The server could not answer this request.")
+        self._dispatch(result)
+
+    def _dispatch(self, result: Any) -> None:
         if type(result) is Response and result.file is None and result.stream is None and result.tunnel is None:
             self._send_whole(result)
         else:
@@ -243,6 +296,8 @@ class H1Server:
         if req is not None:
             self.site.access(req, self.status, self.sent, self.started)
         self.request = None
+        if h.their_state is h11.SEND_BODY and req is not None and req.body is None:
+            h.next_event()  # the EndOfMessage of a request without a body: h11 makes it without more data
         if self.closing or resp.close or h.our_state is h11.MUST_CLOSE or h.their_state is not h11.DONE:
             ch.close()
             return

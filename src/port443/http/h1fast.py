@@ -1,0 +1,77 @@
+"""The HTTP/1.1 fast path: the commonest request, parsed without h11.
+
+`parse_simple_head` accepts only a complete, plain request head: GET or HEAD,
+origin-form target, HTTP/1.1, exactly one Host, no body framing (no
+Content-Length, Transfer-Encoding), no Expect, Upgrade or Connection header,
+no obsolete line folding, every name a token and every value made of visible
+characters, as h11 requires. Anything else returns None and goes to h11,
+which then parses it and answers errors; a test fuzzes this function against
+h11 so that whenever it accepts a head, h11 reads the same request from it.
+Responses whose body is in memory are framed by `frame_response`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from port443.http.message import REASONS
+
+_REQUEST_LINE = re.compile(rb"(GET|HEAD) (/[^\x00-\x20\x7f]*) HTTP/1\.1")
+_HEADER = re.compile(rb"([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*"
+                     rb"((?:[\x21-\x7e\x80-\xff](?:[\t \x21-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?)?)[ \t]*")
+_NOT_SIMPLE = frozenset((b"content-length", b"transfer-encoding", b"expect", b"upgrade", b"connection"))
+
+SimpleRequest = tuple[str, str, list[tuple[bytes, bytes]], str]
+
+
+def parse_simple_head(head: bytes) -> SimpleRequest | None:
+    """(method, target, headers with lowercase names, host) from a head without its final CRLFCRLF, or None."""
+    lines = head.split(b"\r\n")
+    m = _REQUEST_LINE.fullmatch(lines[0])
+    if m is None:
+        return None
+    headers = []
+    host = None
+    match = _HEADER.fullmatch
+    for line in lines[1:]:
+        h = match(line)
+        if h is None:
+            return None
+        name = h.group(1).lower()
+        if name in _NOT_SIMPLE:
+            return None
+        if name == b"host":
+            if host is not None:
+                return None
+            host = h.group(2)
+        headers.append((name, h.group(2)))
+    if host is None:
+        return None
+    return m.group(1).decode(), m.group(2).decode("latin-1"), headers, host.decode("latin-1")
+
+
+_STATUS_LINES = {status: b"HTTP/1.1 %d %s\r\n" % (status, reason.encode()) for status, reason in REASONS.items()}
+
+
+def frame_response(status: int, headers: list[tuple[bytes, bytes]], body: bytes, close: bool,
+                   head_only: bool = False) -> bytes | None:
+    """The response head and body as bytes, or None when a header could not be sent as is (h11 decides)."""
+    line = _STATUS_LINES.get(status)
+    if line is None or status < 200 or status in (204, 304) and body:
+        return None
+    parts = [line]
+    has_length = False
+    for k, v in headers:
+        if b"\n" in v or b"\r" in v or b"\n" in k or b":" in k:
+            return None
+        if k == b"content-length":
+            has_length = True
+        parts += (k, b": ", v, b"\r\n")
+    if not has_length and status not in (204, 304):
+        parts.append(b"content-length: %d\r\n" % len(body))
+    if close:
+        parts.append(b"connection: close\r\n")
+    parts.append(b"\r\n")
+    if not head_only:
+        parts.append(body)
+    return b"".join(parts)
