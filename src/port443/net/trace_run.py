@@ -32,7 +32,7 @@ from port443.tls.record import MAX_CIPHERTEXT_12
 from port443.trace import Step, connect_step, describe, dns_step, http_request_step, http_response_step
 
 DEFAULT_TIMEOUT = 10.0  # seconds: for each TCP connect, then for the TLS and HTTP exchange of a connection
-TICKET_WAIT = 2.0  # seconds to wait for a session ticket when --resume needs one and none came yet
+LINGER = 2.0  # seconds, at most, to wait after the response: for the server's close, or a ticket --resume needs
 RECV_SIZE = 65536
 RECORD_HEADER = 5
 
@@ -389,8 +389,11 @@ class _Visit:
         self.deadline = time.monotonic() + self.options.timeout
         if self._handshake():
             self._http()
+            http = self.trace.http
+            if http is not None and http.protocol == "HTTP/1.1" and not http.error:
+                self._read_until(lambda: False)  # "Connection: close": see the server close (close_notify)
             if self.options.resume and self.trace.session is None and self.trace.label == "first connection":
-                self._wait_for_ticket()
+                self._read_until(lambda: self.trace.session is not None)
             self.conn.close()
             try:
                 self._send_pending()
@@ -485,10 +488,11 @@ class _Visit:
         steps = self.trace.steps
         return next((i for i, s in enumerate(steps) if s.elapsed_ms is not None and s.elapsed_ms > at_ms), len(steps))
 
-    def _wait_for_ticket(self) -> None:
-        deadline = min(self.deadline, time.monotonic() + TICKET_WAIT)
+    def _read_until(self, done: Callable[[], bool]) -> None:
+        """Keep reading (at most LINGER seconds) until `done()` or the server closes."""
+        deadline = min(self.deadline, time.monotonic() + LINGER)
         try:
-            while self.trace.session is None and not (self.peer_closed or self.eof):
+            while not done() and not (self.peer_closed or self.eof):
                 self._read_chunk(deadline)
         except (TimeoutError, TLSError, OSError):
             pass
