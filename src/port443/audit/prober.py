@@ -1,0 +1,230 @@
+"""Connections for an audit, with every limit explicit.
+
+One `Prober` per (address, port): at most `host_connections` connections open at
+once, each connect and each read bounded by its timeout, and the whole host
+bounded by `host_budget` seconds; past the budget every probe raises
+`BudgetExceeded` and is reported as not tested. `ask()` is one connection that
+sends a hello and reads until the answer is complete; `link()` keeps the
+connection for probes that talk on (Heartbleed, CCS injection, ROBOT);
+`handshake()` drives the engine's client for what needs a full handshake.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from port443.audit.answers import Answer
+from port443.tls import ClientConfig, ClientConnection, TLSError
+from port443.tls import events as ev
+
+READ_SIZE = 65536
+MAX_ENGINE_BYTES = 1 << 20  # what one full handshake plus an HTTP answer may bring
+
+
+@dataclass(frozen=True)
+class Limits:
+    connect_timeout: float = 5.0  # seconds for the TCP handshake
+    read_timeout: float = 5.0  # seconds to wait for each answer
+    host_budget: float = 60.0  # seconds for everything about one address
+    host_connections: int = 8  # connections open at once to one address
+
+    def __post_init__(self) -> None:
+        for name in ("connect_timeout", "read_timeout", "host_budget"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be a positive number of seconds")
+        if not 1 <= self.host_connections <= 64:
+            raise ValueError("host_connections must be between 1 and 64")
+
+
+class BudgetExceeded(Exception):
+    """The per-host time budget ran out before this probe could finish."""
+
+
+class Unreachable(Exception):
+    """The TCP connection failed (refused, timed out, no route)."""
+
+
+@dataclass
+class Target:
+    host: str  # as the user wrote it
+    address: str  # the IP address connected to
+    port: int
+    server_name: str | None  # SNI and the name certificates are checked against
+
+
+@dataclass
+class Link:
+    """An open connection: send bytes, read into an Answer until a condition holds."""
+
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
+    prober: "Prober"
+    answer: Answer = field(default_factory=Answer)
+
+    def send(self, data: bytes) -> None:
+        self.writer.write(data)
+
+    async def read(self, until: Callable[[Answer], bool] = lambda a: a.finished, timeout: float | None = None) -> Answer:
+        """Read until `until(answer)`, the peer closes, or the read timeout (or the budget) runs out."""
+        answer = self.answer
+        limit = self.prober.limits.read_timeout if timeout is None else timeout
+        deadline = min(time.monotonic() + limit, self.prober.deadline)
+        while not until(answer) and not answer.closed:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                answer.timed_out = True
+                break
+            try:
+                chunk = await asyncio.wait_for(self.reader.read(READ_SIZE), remaining)
+            except (asyncio.TimeoutError, TimeoutError):
+                answer.timed_out = True
+                break
+            except (ConnectionError, OSError):
+                answer.closed = True
+                break
+            if not chunk:
+                answer.closed = True
+                break
+            answer.feed(chunk)
+        return answer
+
+
+class Prober:
+    def __init__(self, target: Target, limits: Limits = Limits()) -> None:
+        self.target = target
+        self.limits = limits
+        self.started = time.monotonic()
+        self.deadline = self.started + limits.host_budget
+        self.gate = asyncio.Semaphore(limits.host_connections)
+        self.connections = 0
+        self.budget_hit = False
+
+    def _check_budget(self) -> None:
+        if time.monotonic() >= self.deadline:
+            self.budget_hit = True
+            raise BudgetExceeded(f"the {self.limits.host_budget:g} s budget for this host ran out")
+
+    async def _connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        self._check_budget()
+        timeout = min(self.limits.connect_timeout, self.deadline - time.monotonic())
+        try:
+            reader, writer = await asyncio.wait_for(
+                asyncio.open_connection(self.target.address, self.target.port, limit=READ_SIZE * 4), timeout)
+        except (asyncio.TimeoutError, TimeoutError):
+            self._check_budget()
+            raise Unreachable(f"no answer to the TCP handshake within {timeout:g} s") from None
+        except OSError as exc:
+            raise Unreachable(exc.strerror or str(exc)) from None
+        sock = writer.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.connections += 1
+        return reader, writer
+
+    @contextlib.asynccontextmanager
+    async def link(self):
+        async with self.gate:
+            reader, writer = await self._connect()
+            try:
+                yield Link(reader, writer, self)
+            finally:
+                writer.transport.abort()
+
+    async def ask(self, payload: bytes, until: Callable[[Answer], bool] = lambda a: a.finished) -> Answer:
+        """One connection: send `payload`, read the answer until `until` holds."""
+        async with self.link() as link:
+            link.send(payload)
+            return await link.read(until)
+
+    async def handshake(self, config: ClientConfig, request: bytes | None = None,
+                        until_closed: bool = False) -> "EngineRun":
+        """A full handshake with the engine's client; optionally send `request` and read the reply."""
+        run = EngineRun()
+        async with self.gate:
+            reader, writer = await self._connect()
+            try:
+                conn = ClientConnection(config)
+                run.events.extend(conn.pop_events())
+                writer.write(conn.data_to_send())
+                await self._drive(conn, reader, writer, run, lambda: conn.handshake_complete)
+                if conn.handshake_complete and request is not None and run.error is None:
+                    conn.send(request)
+                    writer.write(conn.data_to_send())
+                    await self._drive(conn, reader, writer, run, lambda: run.closed if until_closed else False,
+                                      settle=not until_closed)
+            finally:
+                writer.transport.abort()
+        return run
+
+    async def _drive(self, conn, reader, writer, run: "EngineRun", done: Callable[[], bool],
+                     settle: bool = False) -> None:
+        deadline = min(time.monotonic() + self.limits.read_timeout, self.deadline)
+        while not done() and run.error is None and not run.closed:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                run.timed_out = True
+                return
+            try:
+                chunk = await asyncio.wait_for(reader.read(READ_SIZE), remaining)
+            except (asyncio.TimeoutError, TimeoutError):
+                run.timed_out = True
+                return
+            except (ConnectionError, OSError):
+                chunk = b""
+            if not chunk:
+                run.closed = True
+                return
+            run.received += len(chunk)
+            if run.received > MAX_ENGINE_BYTES:
+                run.error = f"more than {MAX_ENGINE_BYTES} bytes in one handshake; stopped reading"
+                return
+            try:
+                new = conn.receive_data(chunk)
+            except TLSError as exc:
+                run.events.extend(exc.events)
+                run.error = exc.message
+                run.alert = exc.alert.name if exc.alert is not None else None
+                return
+            run.events.extend(new)
+            out = conn.data_to_send()
+            if out:
+                writer.write(out)
+            if any(isinstance(e, ev.ConnectionClosed) for e in new):
+                run.closed = True
+            if settle and any(isinstance(e, ev.ApplicationData) for e in new) and run.http_complete():
+                return
+
+
+@dataclass
+class EngineRun:
+    events: list = field(default_factory=list)
+    error: str | None = None
+    alert: str | None = None
+    closed: bool = False
+    timed_out: bool = False
+    received: int = 0
+
+    def first(self, kind: type):
+        for e in self.events:
+            if isinstance(e, kind):
+                return e
+        return None
+
+    def all(self, kind: type) -> list:
+        return [e for e in self.events if isinstance(e, kind)]
+
+    @property
+    def complete(self) -> ev.HandshakeComplete | None:
+        return self.first(ev.HandshakeComplete)
+
+    def app_data(self) -> bytes:
+        return b"".join(e.data for e in self.all(ev.ApplicationData))
+
+    def http_complete(self) -> bool:
+        """Has a whole HTTP/1.1 response head arrived (enough for status and headers)?"""
+        return b"\r\n\r\n" in self.app_data()

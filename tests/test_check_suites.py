@@ -1,0 +1,105 @@
+"""port443 check, protocols and suites: bundled enumeration against openssl s_server configured by the test.
+
+Every server here is configured with exact protocols and suites; the audit must
+report exactly those, in the server's order when it enforces one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from peers import openssl_server
+from port443.audit.hellos import PROTOCOLS, HelloOptions, client_hello, sslv2_client_hello
+from port443.audit.answers import Answer
+from port443.audit.prober import Prober, Target
+from port443.audit.suite_registry import BY_CODE, BY_NAME, SUITES, suite_name, suites_for
+from port443.audit.suites import enumerate_protocol
+
+pytestmark = pytest.mark.interop
+
+
+def enumerate_all(port: int):
+    async def run():
+        prober = Prober(Target("localhost", "127.0.0.1", port, "localhost"))
+        results = await asyncio.gather(*(enumerate_protocol(prober, p, HelloOptions(server_name="localhost"))
+                                         for p in PROTOCOLS))
+        return {r.protocol: r for r in results}, prober.connections
+    return asyncio.run(run())
+
+
+def test_registry_has_the_iana_and_legacy_suites():
+    assert len(SUITES) == 370
+    assert BY_NAME["TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"].code == 0xC02F
+    s = BY_CODE[0x000A]
+    assert (s.block64, s.cbc, s.forward_secret, s.aead) == (True, True, False, False)
+    assert BY_CODE[0x0003].export_rsa and BY_CODE[0x0014].export_dh
+    assert BY_CODE[0x0018].anonymous and BY_CODE[0x0018].rc4
+    assert BY_CODE[0x1301].tls13 and BY_CODE[0x1301].forward_secret
+    assert suite_name(0x5600) == "TLS_FALLBACK_SCSV" and suite_name(0xABCD) == "0xABCD"
+    assert len(suites_for("SSLv2")) == 13 and len(suites_for("TLSv1.3")) == 5
+    assert not any(s.first_protocol == "TLSv1.2" for s in suites_for("TLSv1.1"))
+
+
+def test_hellos_carry_the_protocol_in_record_and_legacy_version():
+    tls10 = client_hello("TLSv1", [0x002F], HelloOptions())
+    assert tls10[:3] == b"\x16\x03\x01" and tls10[9:11] == b"\x03\x01"
+    ssl3 = client_hello("SSLv3", [0x002F], HelloOptions(extensions=False))
+    assert ssl3[:3] == b"\x16\x03\x00" and ssl3[9:11] == b"\x03\x00"
+    v2 = sslv2_client_hello([0x010080, 0x0700C0])
+    assert v2[0] & 0x80 and v2[2] == 1 and v2[3:5] == b"\x00\x02"
+    mid = client_hello("TLSv1.2", list(range(1, 60)), HelloOptions())  # would be 256..511 bytes unpadded
+    assert len(mid) - 5 >= 0x200
+
+
+def test_exact_protocols_and_suites_in_server_order(test_pki):
+    tls12 = "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305:AES128-SHA:DHE-RSA-AES128-GCM-SHA256"
+    args = test_pki.openssl_cert_args("rsa2048") + [
+        "-min_protocol", "TLSv1.2", "-max_protocol", "TLSv1.3", "-cipher", tls12,
+        "-ciphersuites", "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384", "-serverpref"]
+    with openssl_server(args) as (_, port, _):
+        results, connections = enumerate_all(port)
+    supported = [p for p in PROTOCOLS if results[p].supported]
+    assert supported == ["TLSv1.2", "TLSv1.3"]
+    assert [a.suite.name for a in results["TLSv1.2"].accepted] == [
+        "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+        "TLS_RSA_WITH_AES_128_CBC_SHA", "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256"]
+    assert results["TLSv1.2"].preference == "server"
+    assert [a.suite.name for a in results["TLSv1.3"].accepted] == [
+        "TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_256_GCM_SHA384"]
+    kx = {a.suite.name: a.kx.label() for a in results["TLSv1.2"].accepted}
+    assert kx["TLS_RSA_WITH_AES_128_CBC_SHA"] == "RSA 2048 bits"
+    assert kx["TLS_DHE_RSA_WITH_AES_128_GCM_SHA256"].startswith("DHE 2048 bits")
+    assert kx["TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"].startswith("ECDHE x25519")
+    for p in ("SSLv2", "SSLv3", "TLSv1", "TLSv1.1"):
+        assert not results[p].accepted, p
+    # (accepted + 1) per protocol, one preference hello each for 1.2 and 1.3, one per absent protocol
+    assert connections == (4 + 1 + 1) + (2 + 1 + 1) + 4
+
+
+def test_client_preference_and_old_protocols(test_pki):
+    args = test_pki.openssl_cert_args("ecdsa-p256") + [
+        "-min_protocol", "TLSv1", "-max_protocol", "TLSv1.2",
+        "-cipher", "ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA:ECDHE-ECDSA-AES128-GCM-SHA256:@SECLEVEL=0"]
+    with openssl_server(args) as (_, port, _):
+        results, _ = enumerate_all(port)
+    assert [p for p in PROTOCOLS if results[p].supported] == ["TLSv1", "TLSv1.1", "TLSv1.2"]
+    assert [a.suite.name for a in results["TLSv1"].accepted] == [
+        "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA"]
+    assert len(results["TLSv1.2"].accepted) == 3
+    assert results["TLSv1.2"].preference == "client"
+    assert "TLSv1.2" in results["TLSv1.1"].detail or "alert" in results["TLSv1.3"].detail
+
+
+def test_answer_parser_survives_garbage():
+    from hypothesis import given, settings, strategies as st
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.binary(max_size=600), st.integers(1, 50))
+    def feed(data, step):
+        a = Answer()
+        for i in range(0, len(data), step):
+            a.feed(data[i:i + step])
+        a.server_hello, a.finished, a.describe()
+    feed()
