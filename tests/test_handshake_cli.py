@@ -17,11 +17,15 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from handshake_helpers import TLS12_ORDER, TLS13_ORDER, assert_order, fields, handshake, handshake_json, titles
 from nginx_server import nginx_server
-from peers import LOOPBACK, TIMEOUT, openssl_server
+from peers import LOOPBACK, TIMEOUT, ThreadResult, openssl_server
 from pki_factory import build_fixtures
 from pki_servers import openssl_server as fixture_server
+
+from port443.net.trace_run import Target, TargetError, parse_target
 
 pytestmark = pytest.mark.interop
 
@@ -38,7 +42,8 @@ SERVERS = [
     ("tls12-ecdhe-rsa", "rsa2048", ["-tls1_2", "-cipher", "ECDHE-RSA-AES256-GCM-SHA384", "-groups", "P-256"],
      ["--tls1.2"], "TLSv1.2", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "secp256r1", "ECDHE share"),
     ("tls12-ecdhe-ecdsa", "ecdsa-p256", ["-tls1_2", "-cipher", "ECDHE-ECDSA-CHACHA20-POLY1305", "-groups", "X25519"],
-     ["--tls1.2"], "TLSv1.2", "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "x25519", "ECDHE share"),
+     ["--tls1.2", "--cipher", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"],
+     "TLSv1.2", "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "x25519", "ECDHE share"),
 ]
 KEY_NAMES = {"ecdsa-p256": "ECDSA secp256r1", "rsa2048": "RSA 2048 bits"}
 
@@ -106,7 +111,7 @@ def fixtures(tmp_path_factory):
     fixture_set = build_fixtures()
     roots = fixture_set.write_roots(base / "roots.pem")
     return roots, {name: (fixture_set.fixtures[name], fixture_set.fixtures[name].write(base / name))
-                   for name in ("wrong-host", "expired-leaf")}
+                   for name in ("wrong-host", "expired-leaf", "825-day-validity")}
 
 
 @pytest.mark.parametrize("name, code, words", [
@@ -130,6 +135,18 @@ def test_certificate_problems_are_diagnosed(fixtures, name, code, words):
     assert "Not secure: the certificate for localhost is not trusted" in out
     assert f"ERROR   {code}: " in out and words in out
     assert f"diagnosis {code}" in out  # on the Authentication step too
+
+
+def test_trusted_chain_that_browsers_refuse(fixtures):
+    """Trusted by path validation, but valid for 825 days: Chrome and Safari refuse it, so no padlock."""
+    roots, table = fixtures
+    _, paths = table["825-day-validity"]
+    with fixture_server(paths["leaf"], paths["key"], paths.get("rest"), www=True) as port:
+        code, doc = handshake_json(f"localhost:{port}", "--cafile", roots)
+    assert code == 1 and doc["verdict"]["outcome"] == "refused-by-browsers"
+    assert doc["connections"][0]["verification"]["trusted"] is True
+    assert "validity-too-long" in {d["code"] for d in doc["verdict"]["diagnoses"]}
+    assert doc["verdict"]["summary"].startswith("Not secure: browsers refuse the certificate for localhost")
 
 
 # ------------------------------------------------------------------ failure classes
@@ -176,6 +193,31 @@ def test_listener_that_never_answers_the_client_hello():
         code, doc = handshake_json(f"{LOOPBACK}:{server.getsockname()[1]}", "--timeout", "0.5")
     assert code == 3 and doc["verdict"]["outcome"] == "no-answer"
     assert "no answer to our Client Hello within 0.5 s" in doc["verdict"]["reason"]
+
+
+def _misbehaving_server(listener: socket.socket, reply: bytes) -> None:
+    """Accept one connection, read the Client Hello, send `reply`, hang up."""
+    conn, _ = listener.accept()
+    with conn:
+        conn.recv(65536)
+        conn.sendall(reply)
+
+
+@pytest.mark.parametrize("reply, outcome, words", [
+    (b"", "hung-up", "closed the connection without answering our Client Hello"),
+    (b"\x16\x03\x03\x00\x04\x02\x00\x00\x00", "tls-error", "We sent alert decode_error."),  # empty ServerHello
+    (b"\x16\x03\x03\x00\x50" + bytes(10), "closed-mid-handshake", "in the middle of the handshake"),
+], ids=["hung-up", "malformed-server-hello", "truncated-record"])
+def test_misbehaving_tls_servers(reply, outcome, words):
+    with socket.socket() as listener:
+        listener.bind((LOOPBACK, 0))
+        listener.listen()
+        listener.settimeout(TIMEOUT)
+        server = ThreadResult(_misbehaving_server, listener, reply)
+        code, doc = handshake_json(f"{LOOPBACK}:{listener.getsockname()[1]}", "--timeout", "5")
+        server.result()
+    assert code == 3 and doc["verdict"]["outcome"] == outcome
+    assert words in doc["verdict"]["reason"]
 
 
 def test_no_common_version(test_pki):
@@ -242,6 +284,25 @@ def test_every_address_is_tried_in_order(test_pki, tmp_path):
 def test_bad_command_lines_are_one_line_and_exit_4(args, message):
     code, out = handshake(*args)
     assert code == 4 and message in out
+
+
+@given(st.text(max_size=60))
+@settings(max_examples=300, deadline=None)
+def test_target_parser_accepts_or_names_the_problem(text):
+    try:
+        target = parse_target(text)
+    except TargetError as exc:
+        assert str(exc) and "\n" not in str(exc)
+    else:
+        assert target.host and 1 <= target.port <= 65535 and target.path.startswith("/")
+
+
+@given(st.sampled_from(["example.com", "a.b.example", "127.0.0.1", "::1"]), st.integers(1, 65535),
+       st.sampled_from(["", "/", "/a/b", "/x?y=1"]))
+def test_target_forms_agree(host, port, path):
+    literal = f"[{host}]" if ":" in host else host
+    assert parse_target(f"https://{literal}:{port}{path}") == Target(host, port, path or "/")
+    assert parse_target(f"{literal}:{port}") == Target(host, port, "/")
 
 
 def test_help_documents_the_exit_codes():

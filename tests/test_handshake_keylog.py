@@ -58,6 +58,12 @@ def test_keylog_file_is_private_appended_and_matches_the_session(server, test_pk
     assert doc1["keylog_file"] == str(keylog) and "keylog" not in doc1  # the secrets themselves only when asked
 
 
+def test_bad_command_line_writes_no_key_log(tmp_path):
+    keylog = tmp_path / "never.log"
+    code, out = handshake("localhost:1", "--cipher", "TLS_NOPE", "--keylog", keylog)
+    assert code == 4 and "unknown cipher suite" in out and not keylog.exists()
+
+
 def test_sslkeylogfile_is_honoured(server, test_pki, tmp_path):
     keylog = tmp_path / "env.log"
     code, out = handshake(f"localhost:{server}", "--cafile", test_pki.cafile, env={"SSLKEYLOGFILE": str(keylog)})

@@ -128,11 +128,7 @@ def handshake(target: str, tls12: bool, tls13: bool, ciphers: tuple[str, ...], g
     if path is not None and (not path.startswith("/") or any(c.isspace() or ord(c) < 32 for c in path)):
         raise BadUsage(f"--path {path!r}: write an absolute path without spaces, such as /index.html")
     secrets: list[str] = []
-    keylog_path = keylog or os.environ.get(ENV_VAR) or None
-    try:
-        sink = KeylogFile(keylog_path) if keylog_path else None
-    except OSError as exc:
-        raise BadUsage(f"cannot open the key log file {keylog_path}: {exc.strerror}") from None
+    sink: KeylogFile | None = None
 
     def on_secret(line: str) -> None:
         if sink is not None:
@@ -146,9 +142,16 @@ def handshake(target: str, tls12: bool, tls13: bool, ciphers: tuple[str, ...], g
         request_when_untrusted=insecure, timeout=timeout, method=method, path=path, resume=resume,
         keylog=on_secret, show_secrets=show_secrets)
     try:
-        run = run_trace(where, options)
+        options.client_config(sni or where.host)
     except ConfigError as exc:
         raise BadUsage(str(exc)) from None
+    keylog_path = keylog or os.environ.get(ENV_VAR) or None
+    try:
+        sink = KeylogFile(keylog_path) if keylog_path else None
+    except OSError as exc:
+        raise BadUsage(f"cannot open the key log file {keylog_path}: {exc.strerror}") from None
+    try:
+        run = run_trace(where, options)
     finally:
         if sink is not None:
             sink.close()
