@@ -85,6 +85,16 @@ def test_trace_matches_the_server_configuration(test_pki, name, key_type, server
     assert any(note.startswith("Resumed:") for note in doc["verdict"]["notes"])
 
 
+def test_tls12_resumption_by_session_id(test_pki):
+    args = ["-www", "-tls1_2", "-no_ticket", *test_pki.openssl_cert_args("rsa2048")]
+    with openssl_server(args) as (_, port, _lines):
+        code, doc = handshake_json(f"localhost:{port}", "--cafile", test_pki.cafile, "--resume")
+    assert code == 0 and doc["connections"][1]["negotiated"]["resumed"] is True
+    kept = fields(doc, "Session ID kept")["session ID"]
+    assert len(kept) == 64 and "Certificate" not in titles(doc, 1)
+    assert any(note.startswith("Resumed: the second handshake used the session ID") for note in doc["verdict"]["notes"])
+
+
 def test_text_trace_reads_like_the_guide(test_pki):
     with openssl_server(["-www", "-tls1_3", *test_pki.openssl_cert_args("ecdsa-p256")]) as (_, port, _lines):
         code, out = handshake(f"https://localhost:{port}/", "--cafile", test_pki.cafile)

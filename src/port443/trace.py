@@ -165,6 +165,9 @@ def describe(event: ev.Event, side: str) -> Step | None:
             ("version", event.version), ("cipher suite", suite_name(event.cipher_suite)),
             ("group", group_name(event.group)), ("ALPN", event.alpn_protocol or "(none)"),
             ("resumed", "yes" if event.resumed else "no")], kind=k)
+    if isinstance(event, ev.SessionTicketReceived) and not getattr(event.session, "ticket", b"x"):
+        return Step("Session ID kept", side, [("session ID", event.session.session_id.hex())],
+                    "TLS 1.2 resumption by session ID: the server remembers the session under this ID", kind=k)
     if isinstance(event, (ev.SessionTicketReceived, ev.SessionTicketSent)):
         return Step("New Session Ticket", S2C, [("lifetime", f"{event.lifetime} s")],
                     "a ticket to resume this session later without a full handshake", kind=k)

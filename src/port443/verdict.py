@@ -158,5 +158,6 @@ def _resumption_notes(run: TraceRun) -> tuple[str, ...]:
         return (f"The resumed connection failed: {why}.",)
     if not second.complete.resumed:
         return ("The server did not accept the session ticket: the second connection made a full handshake.",)
-    return (f"Resumed: the second handshake used the session ticket, without certificate or signature, in "
+    by = "session ticket" if getattr(first.session, "ticket", b"") else "session ID"
+    return (f"Resumed: the second handshake used the {by}, without certificate or signature, in "
             f"{second.handshake_ms:.2f} ms (the full one took {first.handshake_ms:.2f} ms).",)
