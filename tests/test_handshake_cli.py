@@ -19,7 +19,8 @@ import sys
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from handshake_helpers import TLS12_ORDER, TLS13_ORDER, assert_order, fields, handshake, handshake_json, titles
+from handshake_helpers import (TLS12_ORDER, TLS13_ORDER, VALIDATOR, assert_order, fields, handshake, handshake_json,
+                               titles)
 from nginx_server import nginx_server
 from peers import LOOPBACK, TIMEOUT, ThreadResult, openssl_server
 from pki_factory import build_fixtures
@@ -180,7 +181,8 @@ def test_silently_dropped_connection():
         port = server.getsockname()[1]
         with socket.create_connection((LOOPBACK, port), timeout=TIMEOUT):  # fills the one-slot backlog
             code, out = handshake(f"{LOOPBACK}:{port}", "--timeout", "1")
-    assert code == 2
+            _, doc = handshake_json(f"{LOOPBACK}:{port}", "--timeout", "0.5")
+    assert code == 2 and doc["verdict"]["outcome"] == "filtered"
     assert f"Could not connect: 127.0.0.1 port {port} did not answer (filtered, likely a firewall)." in out
     assert "did not answer the TCP handshake within 1 s" in out
     assert f"port443 firewall probe 127.0.0.1 --port {port}" in out
@@ -252,11 +254,15 @@ def test_no_common_cipher_suite(test_pki):
 
 def test_dns_failure_in_a_namespace_without_network():
     """In a new network namespace nothing leaves the machine: the lookup fails locally."""
-    proc = subprocess.run(["unshare", "--net", sys.executable, "-m", "port443", "handshake", "no-such-host.invalid"],
-                          capture_output=True, text=True, timeout=TIMEOUT)
+    command = ["unshare", "--net", sys.executable, "-m", "port443", "handshake", "no-such-host.invalid"]
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT)
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "Could not connect: no-such-host.invalid does not resolve." in proc.stdout
     assert "cannot resolve 'no-such-host.invalid'" in proc.stdout
+    proc = subprocess.run([*command, "--json"], capture_output=True, text=True, timeout=TIMEOUT)
+    doc = json.loads(proc.stdout)
+    VALIDATOR.validate(doc)
+    assert proc.returncode == 2 and doc["verdict"]["outcome"] == "dns" and doc["addresses"] == []
 
 
 def test_every_address_is_tried_in_order(test_pki, tmp_path):
@@ -270,6 +276,7 @@ def test_every_address_is_tried_in_order(test_pki, tmp_path):
         proc = subprocess.run(["unshare", "--mount", "sh", "-c", script], capture_output=True, text=True,
                               timeout=TIMEOUT)
     doc = json.loads(proc.stdout)
+    VALIDATOR.validate(doc)
     assert proc.returncode == 0, proc.stderr
     assert doc["addresses"] == ["::1", "127.0.0.1"]
     tcp = fields(doc, "TCP connect")
