@@ -78,6 +78,8 @@ def test_trace_matches_the_server_configuration(test_pki, name, key_type, server
     steps = doc["connections"][0]["steps"]
     assert all(s["elapsed_ms"] is not None for s in steps)
     assert [s["elapsed_ms"] for s in steps] == sorted(s["elapsed_ms"] for s in steps)
+    at = {s["step"]: s["elapsed_ms"] for s in reversed(steps)}  # each title's first occurrence
+    assert first["handshake_ms"] == pytest.approx(at["Handshake complete"] - at["Client Hello"], abs=0.01)
     # --resume: the second handshake is the short one, without certificate or signature
     assert second["negotiated"]["resumed"] is True and second["negotiated"]["cipher_suite"] == suite
     assert "Certificate" not in titles(doc, 1) and "Certificate Verify" not in titles(doc, 1)

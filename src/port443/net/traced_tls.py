@@ -164,7 +164,8 @@ class TracedConnection:
         trace.events.append(event)
         if isinstance(event, ev.ClientHelloSent):
             trace.client_hello = event
-            self.hello_ms = at_ms
+            if not event.retry:  # the handshake's time runs from the first Client Hello
+                self.hello_ms = at_ms
         elif isinstance(event, ev.CertificateVerified):
             trace.verification = event.verification
         elif isinstance(event, ev.HandshakeComplete):
