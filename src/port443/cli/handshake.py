@@ -86,13 +86,15 @@ def _suites(ciphers: tuple[str, ...], rsa_kx: bool) -> tuple[str, ...] | None:
               help="Trust the CAs in this PEM file instead of Mozilla's roots.")
 @click.option("--insecure", is_flag=True,
               help="Send the HTTP request even when the certificate is not trusted (the verdict still says why).")
-@click.option("--resume", is_flag=True, help="Connect a second time, resuming with the session ticket.")
+@click.option("--resume", is_flag=True,
+              help="Connect a second time, resuming the first session (ticket or session ID): the short handshake.")
 @click.option("--rsa-kx", is_flag=True,
               help="TLS 1.2 with RSA key transport: the guide's premaster secret flow (no forward secrecy).")
 @click.option("--keylog", type=click.Path(dir_okay=False, writable=True), default=None, metavar="FILE",
               help=f"Append the session secrets to FILE in NSS key log format (Wireshark); ${ENV_VAR} too.")
 @click.option("--show-secrets", is_flag=True, help="Print the session secrets in the trace.")
 @click.option("--timeout", type=click.FloatRange(0, MAX_TIMEOUT, min_open=True), default=DEFAULT_TIMEOUT,
+              metavar="SECONDS",
               show_default=True, help="Seconds for each TCP connect, then for the TLS and HTTP exchange.")
 @click.option("--path", default=None, help="Request path (default: the URL's path, or /).")
 @click.option("--method", default="GET", show_default=True, help="Request method.")
