@@ -37,7 +37,8 @@ def show_report(out: Console, report: CaptureReport) -> None:
         out.print(table)
     for flow in report.flows:
         out.print()
-        show_flow(out, flow, f"Connection {flow.index}: {flow.client} → {flow.server}  {flow.site}")
+        what = flow.site if flow.tls else "not TLS"
+        show_flow(out, flow, f"Connection {flow.index}: {flow.client} → {flow.server}  {what}")
     out.print()
     out.print("[dim]HTTPS hid the content. It did not hide: the addresses (and so the rough location), the site "
               "name, how many connections were made, how much was sent each way and when, and the JA3/JA4 "

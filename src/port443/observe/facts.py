@@ -35,7 +35,8 @@ def _traffic(d: Direction) -> str:
 
 def _record_strip(flow: FlowReport) -> str:
     merged = sorted([(t, ARROWS["client_to_server"], kind, n) for t, kind, n in flow.c2s.records]
-                    + [(t, ARROWS["server_to_client"], kind, n) for t, kind, n in flow.s2c.records])
+                    + [(t, ARROWS["server_to_client"], kind, n) for t, kind, n in flow.s2c.records],
+                    key=lambda r: r[0])  # stable: each direction keeps its stream order
     parts = [f"{arrow}{n}{'' if kind == 'application_data' else ' ' + kind.split('_')[0]}"
              for _, arrow, kind, n in merged[:SHOWN_RECORDS]]
     more = len(merged) - SHOWN_RECORDS
