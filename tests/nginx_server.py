@@ -1,8 +1,9 @@
 """A real nginx (Debian's) on 127.0.0.1, in the foreground, with a config of our own in a temp dir.
 
 The port is one the kernel picked (bind port 0, read it, close); every path
-nginx writes (pid, logs, temp) is inside the directory; the process is always
-stopped by the context manager that started it.
+nginx writes (pid, logs, temp) is inside the directory, its error log goes
+to stderr, where we wait for "start worker process" (no sleeps); the process
+is always stopped by the context manager that started it.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ import grp
 import os
 import socket
 import subprocess
-import time
 from pathlib import Path
 from typing import Iterator
+
+from peers import Lines
 
 TIMEOUT = 20.0
 
@@ -45,7 +47,7 @@ def write_config(directory: Path, port: int, cert: Path | None, key: Path | None
 {_user_line()}
 worker_processes 1;
 pid {directory}/nginx.pid;
-error_log {directory}/error.log notice;
+error_log stderr notice;
 events {{ worker_connections 64; }}
 http {{
     access_log {directory}/access.log;
@@ -80,10 +82,11 @@ def nginx_server(directory: Path, cert: Path | None = None, key: Path | None = N
     directory.mkdir(parents=True, exist_ok=True)
     port = free_port()
     config = write_config(directory, port, cert, key, tls)
-    proc = subprocess.Popen(["nginx", "-c", str(config), "-e", str(directory / "error.log"), "-g", "daemon off;"],
+    proc = subprocess.Popen(["nginx", "-c", str(config), "-e", "stderr", "-g", "daemon off;"],
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    lines = Lines(proc.stdout)
     try:
-        _wait_for_port(proc, port, directory)
+        lines.wait_for(r"start worker process \d+", TIMEOUT)  # the master has bound the port by then
         yield port
     finally:
         proc.terminate()
@@ -92,18 +95,5 @@ def nginx_server(directory: Path, cert: Path | None = None, key: Path | None = N
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        lines.join()
         proc.stdout.close()
-
-
-def _wait_for_port(proc: subprocess.Popen, port: int, directory: Path) -> None:
-    deadline = time.monotonic() + TIMEOUT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            log = (directory / "error.log").read_text() if (directory / "error.log").exists() else ""
-            raise RuntimeError(f"nginx exited with {proc.returncode}: {proc.stdout.read().decode()} {log}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.02)  # poll the port until the deadline
-    raise TimeoutError(f"nginx did not listen on port {port} within {TIMEOUT} s")
