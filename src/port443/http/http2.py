@@ -197,6 +197,9 @@ class H2Server:
         self._flush()
 
     def _send_data(self, sid: int, data: bytes, end: bool) -> None:
+        if not data:
+            self.conn.send_data(sid, b"", end_stream=end)  # an empty DATA frame that only ends the stream
+            return
         size = self.conn.max_outbound_frame_size
         view = memoryview(data)
         for i in range(0, len(data), size):

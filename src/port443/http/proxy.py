@@ -72,6 +72,8 @@ def forwarded_headers(req: Request, upgrade: bool) -> list[tuple[bytes, bytes]]:
     out.append((b"x-forwarded-for", b", ".join(xff + [req.client[0].encode()])))
     out.append((b"x-forwarded-proto", req.scheme.encode()))
     out.append((b"x-forwarded-host", authority))
+    if req.body is not None and req.header(b"content-length") is None:
+        out.append((b"transfer-encoding", b"chunked"))  # the body's length is not known up front: stream it
     if upgrade:
         out.append((b"connection", b"upgrade"))
         out.append((b"upgrade", req.header(b"upgrade") or b""))
