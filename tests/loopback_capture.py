@@ -50,6 +50,18 @@ class Capture:
             time.sleep(0.05)  # polling the file, bounded by the deadline above
 
 
+def stop_process(proc: subprocess.Popen, lines: Lines, sig: int) -> None:
+    """Ask a process we started to stop (sig), kill it if it does not, and collect its output thread."""
+    proc.send_signal(sig)
+    try:
+        proc.wait(TIMEOUT)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(TIMEOUT)
+    lines.join()
+    proc.stdout.close()
+
+
 @contextlib.contextmanager
 def loopback_capture(port: int, path: Path):
     cmd = ["tshark", "-i", "lo", "-f", f"tcp port {port}", "-w", str(path)]
@@ -60,14 +72,7 @@ def loopback_capture(port: int, path: Path):
         lines.wait_for(r"Capture started")
         yield Capture(path)
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(TIMEOUT)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(TIMEOUT)
-        lines.join()
-        proc.stdout.close()
+        stop_process(proc, lines, signal.SIGINT)
 
 
 HELLO_FIELDS = ["tcp.srcport", "tcp.dstport", "tls.handshake.type", "tls.handshake.version", "tls.handshake.ciphersuite",
