@@ -32,8 +32,7 @@ LISTEN_DEADLINE = 10.0  # seconds for openssl s_server to accept, or to be gone
 COMMAND_TIMEOUT = 60
 _names = itertools.count()
 
-# Until `port443 handshake` lands: the same handshake with port443's own engine, verifying the chain.
-OUR_HANDSHAKE = (
+HANDSHAKE = (
     "import socket, sys\n"
     "from port443.tls import ClientConfig, ClientConnection\n"
     "from port443.tls.events import AlertReceived, HandshakeComplete\n"
@@ -128,6 +127,11 @@ class Namespaces:
 
     def handshake(self, certs: Path, script: str = HANDSHAKE) -> subprocess.CompletedProcess[str]:
         return self.exec(self.client, sys.executable, "-c", script, str(certs / "ca.pem"), SERVER_IP, check=False)
+
+    def port443_handshake(self, certs: Path) -> subprocess.CompletedProcess[str]:
+        """`port443 handshake` from the client namespace, trusting our CA."""
+        return self.exec(self.client, sys.executable, "-m", "port443", "handshake", SERVER_IP, "--cafile",
+                         str(certs / "ca.pem"), "--timeout", "5", "--json", check=False)
 
 
 def wait_for(condition, what: str) -> None:
@@ -231,9 +235,10 @@ def test_real_rules_status_probe_open_close(netns: Namespaces, certs: Path, vari
     handshake = netns.handshake(certs)
     assert handshake.returncode == 0, handshake.stderr
     assert handshake.stdout.strip() in ("TLSv1.3", "TLSv1.2")
-    ours = netns.handshake(certs, OUR_HANDSHAKE)
-    assert ours.returncode == 0, ours.stdout + ours.stderr
-    assert ours.stdout.startswith("HandshakeComplete(version='TLSv1.3'")
+    ours = netns.port443_handshake(certs)
+    assert ours.returncode == 0, ours.stdout + ours.stderr  # 0: secure, the padlock
+    report = json.loads(ours.stdout)
+    assert report["verdict"]["secure"] and report["connections"][0]["negotiated"]["version"] == "TLSv1.3"
 
     # opening twice adds one rule
     assert variant.ours(rules_of(netns, variant)) == 1

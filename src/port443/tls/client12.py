@@ -217,6 +217,7 @@ class Client12Handshake(Steps):
         self.ticket = nst.ticket or None
         self.ticket_lifetime = nst.lifetime_hint or 7200
         self.transcript.add(raw)
+        self._offer_session()  # in wire order: the ticket comes before the server's Finished
         self._next("ChangeCipherSpec")
 
     def receive_change_cipher_spec(self) -> None:
@@ -240,13 +241,12 @@ class Client12Handshake(Steps):
             peer_certificates=self.server_chain, server_name=self.config.server_name, resumed=self.resumed,
             key_exchange=KX_KIND[self.suite.kx] if not self.resumed else "resumed", signature_scheme=self.signature_scheme,
         ))
-        self._offer_session()
+        if self.ticket is None:
+            self._offer_session()  # a session ID is only worth keeping once the handshake completed
         self._next("application data", hello_request=self.refuse_renegotiation)
 
     def _offer_session(self) -> None:
-        if self.resumed and self.ticket is None:
-            return
-        if not self.ticket and not self.session_id:
+        if self.resumed and self.ticket is None or not self.ticket and not self.session_id:
             return
         session = Session(
             version=PV.TLSv1_2, cipher_suite=self.suite.suite, secret=self.keys.master, ticket=self.ticket or b"",

@@ -65,18 +65,6 @@ class CertificateError(TLSError):
         self.verification = verification
 
 
-class PeerAlert(TLSError):
-    """The peer sent a fatal alert; we send nothing back."""
-
-    def __init__(self, description: int) -> None:
-        try:
-            name = AlertDescription(description).name
-        except ValueError:
-            name = f"unknown alert {description}"
-        super().__init__(None, f"peer sent fatal alert {name}")
-        self.description = description
-
-
 class ConnectionClosedError(TLSError):
     """Use of a connection that is closed or failed."""
 
