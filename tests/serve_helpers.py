@@ -169,6 +169,7 @@ class UpstreamApp:
         fut.result(timeout + 1)
 
     def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.release.set)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(TIMEOUT)
 

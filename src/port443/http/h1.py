@@ -177,13 +177,21 @@ class H1Server:
         self.sent = self.status = 0
         headers = [(k, v) for k, v in event.headers]
         host, length, chunked = "", None, False
+        size = len(event.method) + len(event.target) + 12
         for k, v in headers:
+            size += len(k) + len(v) + 4
             if k == b"host":
                 host = v.decode("latin-1")
             elif k == b"content-length":
                 length = int(v)
             elif k == b"transfer-encoding":
                 chunked = True
+        if size > self.limits.max_header_size:  # h11 only bounds heads that arrive in pieces
+            self._precomputed = None
+            self.request = Request(event.method.decode("latin-1"), event.target.decode("latin-1"), [], "1.1",
+                                   self.scheme, host, ch.peer, ch)
+            self._respond_error(431, f"The request head is over the {self.limits.max_header_size}-byte limit.")
+            return
         precomputed, self._precomputed = self._precomputed, None
         if precomputed is not None:  # the fast path parsed it and already asked the handler
             self.request = req = precomputed[0]
@@ -315,6 +323,7 @@ class H1Server:
 
     # ------------------------------------------------------------- errors
     def _bad_request(self, exc: h11.RemoteProtocolError) -> None:
+        self._precomputed = None
         status = exc.error_status_hint if exc.error_status_hint in (400, 413, 414, 431) else 400
         if status == 431:
             message = f"The request head is over the {self.limits.max_header_size}-byte limit."

@@ -137,6 +137,8 @@ class Worker:
 
     def stop(self) -> None:
         if self._stop is not None and not self._stop.is_set():
+            for server in self.servers:
+                server.close()  # stop accepting now; the drain follows
             live = len(self.registry.live) if self.registry else 0
             log.info("shutting down: draining %d connection(s)", live)
             self._stop.set()

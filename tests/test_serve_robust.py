@@ -1,0 +1,239 @@
+"""Acceptance 3 of `port443 serve`: robustness.
+
+1,000 idle connections and a slowloris client while a normal client is served;
+garbage, TLS-looking junk and oversized requests get an alert, a 400, a 413
+or a 431 with the worker still up; SIGTERM drains in-flight requests; SIGHUP
+swaps the certificate without dropping open connections; --workers.
+Every wait is for observable state (a line, a byte, a closed socket).
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import socket
+import ssl
+import time
+
+import pytest
+
+from peers import TIMEOUT, write_pem
+from port443.pki.issue import issue_leaf
+from serve_helpers import UpstreamApp, raw_request, read_response, served, stop, tls_connect
+
+pytestmark = pytest.mark.interop
+ENGINES = ("native", "openssl")
+
+
+def fetch_ok(server, path: str = "/") -> bytes:
+    with tls_connect(server) as sock:
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode())
+        status, _, body = read_response(sock)
+    assert status == 200
+    return body
+
+
+def still_open(sock: socket.socket) -> bool:
+    """Nothing to read: the server has not closed it (these peers never get a byte while open)."""
+    readable, _, _ = select.select([sock], [], [], 0)
+    return not readable
+
+
+def wait_closed(sock: socket.socket, timeout: float) -> bytes:
+    """Read until the server closes (EOF or reset); returns what came before."""
+    sock.settimeout(timeout)
+    got = bytearray()
+    try:
+        while chunk := sock.recv(65536):
+            got += chunk
+    except ConnectionResetError:
+        pass
+    return bytes(got)
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    return tmp_path_factory.mktemp("home")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_idle_connections_and_slowloris_do_not_stop_service(home, engine):
+    with served(home, "--engine", engine, "--header-timeout", "2", "--handshake-timeout", "30", http=False) as srv:
+        idle = []
+        try:
+            for _ in range(1000):
+                idle.append(socket.create_connection(("127.0.0.1", srv.https_port), timeout=TIMEOUT))
+            slow = tls_connect(srv)
+            head = b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Slow: " + b"a" * 200
+            started = time.monotonic()
+            closed_by_server = False
+            for i in range(0, len(head), 4):  # a slowloris: a few bytes at a time, never ending its head
+                try:
+                    slow.sendall(head[i:i + 4])
+                except OSError:
+                    closed_by_server = True
+                    break
+                if i % 40 == 0:
+                    t0 = time.monotonic()
+                    assert b"You are connected over HTTPS" in fetch_ok(srv)  # a normal client is served
+                    assert time.monotonic() - t0 < 5
+                if not still_open(slow):
+                    closed_by_server = True
+                    break
+                time.sleep(0.05)  # the attacker's pace, not synchronisation
+            if not closed_by_server:
+                wait_closed(slow, 10)
+            assert time.monotonic() - started < 15  # the header timeout (2 s) cut the slowloris off
+            assert sum(still_open(s) for s in idle[:50]) == 50  # idle connections are held, not dropped
+            assert srv.alive()
+        finally:
+            for s in idle:
+                s.close()
+
+
+GARBAGE = [
+    pytest.param(b"\x00" * 64, id="zeros"),
+    pytest.param(os.urandom(300), id="random"),
+    pytest.param(b"\x16\x03\x01\x00\x30" + b"\x01\x00\x00\x2c" + os.urandom(44), id="tls-looking-junk-hello"),
+    pytest.param(b"\x17\x03\x03\x00\x20" + os.urandom(32), id="appdata-before-handshake"),
+    pytest.param(b"\x16\x03\x03\xff\xff" + b"\x01" * 100, id="oversized-record-header"),
+]
+
+
+@pytest.fixture(scope="module")
+def both(home):
+    """A proxy (it reads request bodies, so body limits apply) in front of a local app, per engine."""
+    app = UpstreamApp()
+    up = f"http://127.0.0.1:{app.port}"
+    try:
+        with served(home, "--engine", "native", "--max-body-size", "1000000", "--proxy", up, http=False) as n, \
+                served(home, "--engine", "openssl", "--max-body-size", "1000000", "--proxy", up, http=False) as o:
+            yield {"native": n, "openssl": o}
+    finally:
+        app.close()
+
+
+@pytest.mark.parametrize("junk", GARBAGE)
+@pytest.mark.parametrize("engine", ENGINES)
+def test_garbage_gets_an_alert_and_the_worker_stays_up(both, engine, junk):
+    srv = both[engine]
+    with socket.create_connection(("127.0.0.1", srv.https_port), timeout=TIMEOUT) as sock:
+        sock.sendall(junk)
+        answer = wait_closed(sock, TIMEOUT)
+    if answer:
+        assert answer[0] == 0x15 and answer[1] == 0x03, answer  # a TLS alert record
+        if engine == "native":
+            assert answer[5] == 2  # fatal
+    fetch_ok(srv)
+    assert srv.alive()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_plain_http_on_the_https_port_gets_400(both, engine):
+    with socket.create_connection(("127.0.0.1", both[engine].https_port), timeout=TIMEOUT) as sock:
+        answer = raw_request(sock, b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 400") and b"use https://" in answer
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("request_bytes,status", [
+    pytest.param(b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Big: " + b"a" * 20_000 + b"\r\n\r\n", 431, id="headers"),
+    pytest.param(b"POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5000000\r\n\r\n", 413, id="body-length"),
+    pytest.param(b"POST / HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
+                 b"F4240\r\n" + b"b" * 1_000_000 + b"\r\n1\r\nc\r\n0\r\n\r\n", 413, id="chunked-body"),
+    pytest.param(b"GET / HTTP/1.1\r\n\r\n", 400, id="no-host"),
+    pytest.param(b"GET /\x01 HTTP/1.1\r\nHost: x\r\n\r\n", 400, id="control-in-target"),
+    pytest.param(b"\x01\x02 garbage\r\n\r\n", 400, id="garbage-request-line"),
+    pytest.param(b"GET / HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n", 400, id="space-in-name"),
+])
+def test_bad_requests_get_4xx_and_the_worker_stays_up(both, engine, request_bytes, status):
+    srv = both[engine]
+    with tls_connect(srv) as sock:
+        try:
+            sock.sendall(request_bytes)
+        except OSError:
+            pass  # the server may answer and close before it read everything
+        got, _, body = read_response(sock)
+    assert got == status, body
+    assert b"Traceback" not in body
+    fetch_ok(srv)
+    assert srv.alive()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_sigterm_drains_in_flight_requests(home, engine):
+    app = UpstreamApp()
+    try:
+        with served(home, "--engine", engine, "--proxy", f"http://127.0.0.1:{app.port}", http=False) as srv:
+            sock = tls_connect(srv)
+            sock.sendall(b"GET /slow HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            app.wait_until_waiting()  # the request is in flight at the app
+            srv.proc.send_signal(signal.SIGTERM)
+            srv.lines.wait_for(r"shutting down: draining 1 connection")
+            with pytest.raises(OSError):  # no new connections once draining
+                socket.create_connection(("127.0.0.1", srv.https_port), timeout=TIMEOUT).close()
+            app.set_release()
+            status, headers, body = read_response(sock)
+            assert status == 200 and b'"target": "/slow"' in body
+            assert headers.get(b"connection") == b"close"
+            assert srv.proc.wait(timeout=TIMEOUT) == 0
+            sock.close()
+    finally:
+        app.close()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_sighup_swaps_the_certificate_without_dropping_connections(home, test_pki, tmp_path, engine):
+    chain, key = tmp_path / "site.pem", tmp_path / "site-key.pem"
+    first = issue_leaf(test_pki.intermediate, ["localhost", "127.0.0.1"])
+    second = issue_leaf(test_pki.intermediate, ["localhost", "127.0.0.1"])
+    for path, src in zip(write_pem(first, tmp_path, "a"), (chain, key)):
+        os.replace(path, src)
+    with served(home, "--engine", engine, "--cert", str(chain), "--key", str(key), http=False) as srv:
+        ctx = ssl.create_default_context(cafile=str(test_pki.cafile))
+
+        def connect():
+            raw = socket.create_connection(("127.0.0.1", srv.https_port), timeout=TIMEOUT)
+            return ctx.wrap_socket(raw, server_hostname="localhost")
+
+        old = connect()
+        old.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        assert read_response(old)[0] == 200
+        from cryptography.hazmat.primitives.serialization import Encoding
+
+        assert old.getpeercert(binary_form=True) == first.certificate.public_bytes(Encoding.DER)
+        for path, dst in zip(write_pem(second, tmp_path, "b"), (chain, key)):
+            os.replace(path, dst)
+        srv.proc.send_signal(signal.SIGHUP)
+        srv.lines.wait_for(r"certificates reloaded")
+        new = connect()
+        assert new.getpeercert(binary_form=True) == second.certificate.public_bytes(Encoding.DER)
+        old.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")  # the open connection was not dropped
+        assert read_response(old)[0] == 200
+        old.close()
+        new.close()
+        assert srv.alive()
+
+
+def test_bad_certificate_on_sighup_keeps_the_old_one(home, test_pki, tmp_path):
+    chain, key = write_pem(issue_leaf(test_pki.intermediate, ["localhost"]), tmp_path, "c")
+    with served(home, "--cert", str(chain), "--key", str(key), http=False) as srv:
+        chain.write_text("not a certificate\n")
+        srv.proc.send_signal(signal.SIGHUP)
+        srv.lines.wait_for(r"certificate reload failed, still serving the previous ones: .*c\.pem")
+        ctx = ssl.create_default_context(cafile=str(test_pki.cafile))
+        with ctx.wrap_socket(socket.create_connection(("127.0.0.1", srv.https_port), timeout=TIMEOUT),
+                             server_hostname="localhost") as sock:
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            assert read_response(sock)[0] == 200
+
+
+def test_workers_share_the_port(home):
+    with served(home, "--workers", "2") as srv:
+        for _ in range(10):
+            fetch_ok(srv, "/handshake.json")
+        with socket.create_connection(("127.0.0.1", srv.http_port), timeout=TIMEOUT) as sock:
+            assert raw_request(sock, b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").startswith(
+                b"HTTP/1.1 308")
+        assert stop(srv.proc) == 0
