@@ -10,6 +10,7 @@ Exit codes:
 
 from __future__ import annotations
 
+import json
 import os
 import re
 
@@ -99,10 +100,12 @@ def _suites(ciphers: tuple[str, ...], rsa_kx: bool) -> tuple[str, ...] | None:
 @click.option("--path", default=None, help="Request path (default: the URL's path, or /).")
 @click.option("--method", default="GET", show_default=True, help="Request method.")
 @click.option("--json", "as_json", is_flag=True, help="Print the trace and verdict as JSON (docs/handshake.md).")
+@click.option("--observe", is_flag=True,
+              help="Then show what a passive observer saw: SNI, sizes, timing, JA3/JA4 (docs/observe.md).")
 def handshake(target: str, tls12: bool, tls13: bool, ciphers: tuple[str, ...], groups: tuple[str, ...],
               alpn: tuple[str, ...], sni: str | None, cafile: str | None, insecure: bool, resume: bool,
               rsa_kx: bool, keylog: str | None, show_secrets: bool, timeout: float, path: str | None,
-              method: str, as_json: bool) -> None:
+              method: str, as_json: bool, observe: bool) -> None:
     """Watch the TLS handshake with TARGET, step by step, and get the verdict.
 
     TARGET is HOST, HOST:PORT or an https:// URL; the port defaults to 443.
@@ -159,8 +162,21 @@ def handshake(target: str, tls12: bool, tls13: bool, ciphers: tuple[str, ...], g
             sink.close()
     verdict = judge(run)
     keylog_info = (sink.path, sink.lines) if sink is not None else None
+    observed = None
+    if observe:
+        from port443.cli.observe_render import observe_traced
+
+        observed = observe_traced(run)
     if as_json:
-        click.echo(render_json(target, run, verdict, secrets if show_secrets else None, keylog_info))
+        text = render_json(target, run, verdict, secrets if show_secrets else None, keylog_info)
+        if observed is not None:
+            text = json.dumps({**json.loads(text), "observer": [f.as_dict() for f in observed]}, indent=2)
+        click.echo(text)
     else:
         render_text(target, run, verdict, keylog_info)
+        if observed is not None:
+            from port443.cli.observe_render import show_observed
+            from port443.cli.render import console
+
+            show_observed(console(), observed)
     raise SystemExit(verdict.exit_code)

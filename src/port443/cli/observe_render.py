@@ -43,3 +43,26 @@ def show_report(out: Console, report: CaptureReport) -> None:
     out.print("[dim]HTTPS hid the content. It did not hide: the addresses (and so the rough location), the site "
               "name, how many connections were made, how much was sent each way and when, and the JA3/JA4 "
               "fingerprint that tells which software connected.[/]")
+
+
+def observe_traced(run) -> list[FlowReport]:
+    """`handshake --observe`: the observer's view of each connection the trace made, from its socket log."""
+    from port443.observe.live import observe_chunks
+
+    flows = []
+    for trace in run.connections:
+        if not trace.wire:
+            continue
+        server = (trace.address or run.target.host, run.target.port)
+        client = trace.local or ("unknown", 0)
+        flow = observe_chunks([(ms / 1000, d, data) for ms, d, data in trace.wire], client=client, server=server)
+        flow.index = len(flows) + 1
+        flows.append(flow)
+    return flows
+
+
+def show_observed(out: Console, flows: list[FlowReport]) -> None:
+    out.print()
+    out.print("[bold]What a passive observer saw of these connections[/] [dim](port443 observe; nothing decrypted)[/]")
+    for flow in flows:
+        show_flow(out, flow, f"Connection {flow.index}: {flow.client} → {flow.server}  {flow.site}")

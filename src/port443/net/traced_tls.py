@@ -66,6 +66,8 @@ class ConnectionTrace:
     http_skipped: str = ""
     failure: Failure | None = None
     trusted_before: bool = False  # a resumed connection inherits the trust of the session it resumes
+    local: tuple[str, int] | None = None  # our end of the TCP connection
+    wire: list[tuple[float, str, bytes]] = field(default_factory=list)  # (ms, "c2s"/"s2c", bytes): for --observe
 
     @property
     def trusted(self) -> bool:
@@ -109,7 +111,9 @@ class TracedConnection:
     def _send_pending(self) -> None:
         data = self.conn.data_to_send()
         if data:
+            at = self.ms()
             self.sock.sendall(data)
+            self.trace.wire.append((at, "c2s", data))
 
     def _read_chunk(self, deadline: float | None = None) -> None:
         remaining = (deadline or self.deadline) - time.monotonic()
@@ -120,6 +124,7 @@ class TracedConnection:
         if not chunk:
             self.eof = True
             return
+        self.trace.wire.append((self.ms(), "s2c", chunk))
         if not self.received_any:
             self.received_any = True
             if not is_tls_record(chunk[:RECORD_HEADER]):
@@ -208,6 +213,8 @@ class TracedConnection:
     def run(self, sock: socket.socket) -> None:
         """Handshake, one HTTP request (when trusted, or --insecure), close; `trace` records it all."""
         self.sock = sock
+        name = sock.getsockname()
+        self.trace.local = tuple(name[:2]) if isinstance(name, tuple) else None
         self.deadline = time.monotonic() + self.options.timeout
         if self._handshake():
             self._http()

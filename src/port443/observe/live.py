@@ -36,6 +36,8 @@ def observe_connection(
     The report's wire_bytes are None: the IP/TCP overhead of a live socket is
     not known here.
     """
+    if client == server:
+        raise ValueError("the client and server endpoints must differ")
     if timing is None:
         timing = [(0.0, C2S, len(client_bytes)), (0.0, S2C, len(server_bytes))]
     data = {C2S: client_bytes, S2C: server_bytes}
@@ -62,3 +64,17 @@ def observe_connection(
         conn.half(src).add(seg)
     conn.finish()
     return flow_report(conn, 1, live=True)
+
+
+def observe_chunks(
+    chunks: Sequence[tuple[float, str, bytes]],
+    *,
+    client: tuple[str, int] = ("127.0.0.1", 0),
+    server: tuple[str, int] = ("127.0.0.1", 443),
+    start: float = 0.0,
+) -> FlowReport:
+    """observe_connection for a log of socket I/O: (seconds since start, "c2s" or "s2c", bytes), in order."""
+    client_bytes = b"".join(data for _, d, data in chunks if d == C2S)
+    server_bytes = b"".join(data for _, d, data in chunks if d == S2C)
+    timing = [(t, d, len(data)) for t, d, data in chunks]
+    return observe_connection(client_bytes, server_bytes, timing, client=client, server=server, start=start)
