@@ -135,7 +135,7 @@ def render_page(facts: dict[str, Any]) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>port443: {html.escape(c['tls_version'])} {html.escape(c['cipher_suite'])}</title>",
         f"<style>{STYLE}</style></head><body>",
-        '<h1><span class="lock">&#128274;</span> You are connected over HTTPS</h1>',
+        '<h1>You are connected over HTTPS</h1>',
         "<p>This page is served by <b>port443</b>. Everything below is about your own connection to it.</p>",
         "<h2>Your handshake</h2>", "<table>", *rows, "</table>",
         "<h2>What your Client Hello offered</h2>", *offer,
