@@ -20,8 +20,8 @@ from serve_helpers import served
 
 pytestmark = pytest.mark.interop
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CERTUTIL = shutil.which("certutil")
+CHROMIUM = shutil.which("chromium") or "chromium"  # Debian chromium and libnss3-tools: .ci/apt-packages.txt
+CERTUTIL = shutil.which("certutil") or "certutil"
 
 
 def chromium(home: Path, *args: str) -> subprocess.CompletedProcess:
@@ -53,8 +53,6 @@ def site(tmp_path_factory):
     return root
 
 
-@pytest.mark.skipif(CHROMIUM is None or CERTUTIL is None, reason="needs Debian chromium and libnss3-tools "
-                    "(.ci/apt-packages.txt installs them)")
 @pytest.mark.parametrize("engine", ["native", "openssl"])
 def test_chromium_loads_the_builtin_page_and_a_static_site(tmp_path, site, engine):
     home = tmp_path / "port443-home"
