@@ -85,7 +85,7 @@ class Answer:
                 self.alerts.append((payload[0], payload[1]))
             else:
                 self.encrypted += 1
-        elif ctype == CT.handshake and not self.encrypted and not self._tls13_done:
+        elif ctype == CT.handshake and not self.encrypted and not self._tls13_done and not self.ccs:
             self._hs += payload
             self._messages()
         elif ctype == CT.change_cipher_spec:
@@ -186,7 +186,7 @@ class Answer:
             return True
         if any(t == HT.server_hello_done for t, _ in self.messages):
             return True
-        return self._tls13_done
+        return self._tls13_done or bool(self.ccs and self.encrypted)  # a resumption: CCS, then Finished
 
     @property
     def finished(self) -> bool:
