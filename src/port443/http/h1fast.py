@@ -16,7 +16,7 @@ import re
 
 from port443.http.message import REASONS
 
-_REQUEST_LINE = re.compile(rb"(GET|HEAD) (/[^\x00-\x20\x7f]*) HTTP/1\.1")
+_REQUEST_LINE = re.compile(rb"(GET|HEAD) (/[\x21-\x7e]*) HTTP/1\.1")
 _HEADER = re.compile(rb"([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*"
                      rb"((?:[\x21-\x7e\x80-\xff](?:[\t \x21-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?)?)[ \t]*")
 _NOT_SIMPLE = frozenset((b"content-length", b"transfer-encoding", b"expect", b"upgrade", b"connection"))
