@@ -331,3 +331,16 @@ def test_hostile_sni_is_escaped_in_html(tmp_path):
     assert result.exit_code == 0, result.stderr
     html = page.read_text()
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;.example" in html
+
+
+def test_every_json_member_is_documented(tmp_path):
+    """docs/observe.md lists every member the JSON report has, and no member it does not have."""
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[1] / "docs" / "observe.md").read_text()
+    report = analyse(tmp_path, write_pcap(Frames(conversation("TLSv1.2")).frames)).as_dict()
+    flow = report["flows"][0]
+    members = (set(report) | set(report["sites"][0]) | set(flow) | set(flow["client"]) | set(flow["certificate"])
+               | set(flow["fingerprints"]) | set(flow["client_to_server"]) | set(flow["client_to_server"]["records"][0]))
+    undocumented = sorted(m for m in members if f"`{m}`" not in doc and f"`{m}[]`" not in doc)
+    assert undocumented == []

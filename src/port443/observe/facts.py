@@ -27,7 +27,7 @@ def size(n: int | None) -> str:
 def _traffic(d: Direction) -> str:
     wire = f", {size(d.wire_bytes)} on the wire" if d.wire_bytes is not None else ""
     text = (f"{size(d.stream_bytes)} in {len(d.records)} records ({d.application_data_records} application data, "
-            f"{size(d.application_data_bytes)}), {d.packets} packets{wire}")
+            f"{size(d.application_data_bytes)}), {d.packets} packet{'' if d.packets == 1 else 's'}{wire}")
     extra = [f"{size(v)} {k}" for k, v in (("retransmitted", d.retransmitted_bytes), ("not captured", d.lost_bytes),
                                             ("not framed", d.unframed_bytes)) if v]
     return text + (f"; {', '.join(extra)}" if extra else "")

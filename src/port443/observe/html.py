@@ -42,19 +42,23 @@ def timeline_svg(flow: FlowReport) -> str:
     duration = max(flow.duration, max((t for d in (flow.c2s, flow.s2c) for t, _, _ in d.records), default=0.0))
     top = max([n for d in (flow.c2s, flow.s2c) for _, _, n in d.records] + [16384 + 256])
     inner = WIDTH - LEFT - RIGHT
-    height = 2 * HALF + 40
-    mid = HALF + 10
+    height = 2 * HALF + 46
+    mid = HALF + 16
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
              f'viewBox="0 0 {WIDTH} {height}" role="img" aria-label="record sizes over time">',
-             f'<line x1="{LEFT}" y1="{mid}" x2="{WIDTH - RIGHT}" y2="{mid}" stroke="#444"/>',
-             f'<text x="4" y="{mid - HALF + 12}" font-size="11">client→</text>',
-             f'<text x="4" y="{mid + HALF - 2}" font-size="11">←server</text>']
+             f'<text x="{LEFT}" y="11" font-size="11">▲ client → server</text>',
+             f'<text x="{LEFT}" y="{height - 4}" font-size="11">▼ server → client</text>']
     for size in (100, 1000, 10000):
         dy = _scale(size, top)
         for y in (mid - dy, mid + dy):
             parts.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" stroke="#e4e4e4"/>')
-        parts.append(f'<text x="{LEFT - 4}" y="{mid - dy + 4:.1f}" font-size="9" text-anchor="end">{size}</text>')
-    drawn = 0
+            parts.append(f'<text x="{LEFT - 4}" y="{y + 3:.1f}" font-size="9" text-anchor="end">{size}</text>')
+    parts.append(f'<line x1="{LEFT}" y1="{mid}" x2="{WIDTH - RIGHT}" y2="{mid}" stroke="#444"/>')
+    for quarter in (1, 2, 3, 4):
+        x = LEFT + inner * quarter / 4
+        parts.append(f'<line x1="{x:.1f}" y1="{mid - 3}" x2="{x:.1f}" y2="{mid + 3}" stroke="#444"/>')
+        parts.append(f'<text x="{x:.1f}" y="{height - 4}" font-size="10" text-anchor="end">'
+                     f'{duration * quarter / 4 * 1000:.1f} ms</text>')
     for sign, d, label in ((-1, flow.c2s, "client → server"), (1, flow.s2c, "server → client")):
         last_x = -10.0
         for t, kind, n in d.records[:MAX_BARS]:
@@ -64,11 +68,8 @@ def timeline_svg(flow: FlowReport) -> str:
             h = _scale(n, top)
             y = mid - h if sign < 0 else mid
             parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{BAR}" height="{h:.1f}" '
-                         f'fill="{COLOURS.get(kind, "#333")}"><title>{t:.6f} s  {label}  {_e(kind)}  {n} bytes'
-                         f'</title></rect>')
-            drawn += 1
-    parts.append(f'<text x="{LEFT}" y="{height - 6}" font-size="10">0 s</text>')
-    parts.append(f'<text x="{WIDTH - RIGHT}" y="{height - 6}" font-size="10" text-anchor="end">{duration:.3f} s</text>')
+                         f'fill="{COLOURS.get(kind, "#333")}"><title>{t * 1000:.3f} ms  {label}  {_e(kind)}  '
+                         f'{n} bytes</title></rect>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -85,10 +86,13 @@ def _flow_section(flow: FlowReport) -> str:
     total = len(flow.c2s.records) + len(flow.s2c.records)
     more = total - min(len(flow.c2s.records), MAX_BARS) - min(len(flow.s2c.records), MAX_BARS)
     caption = f"{total} records" + (f" ({more} not drawn)" if more > 0 else "")
-    return (f'<h2 id="c{flow.index}">Connection {flow.index}: {_e(flow.client)} → {_e(flow.server)} '
-            f'— {_e(flow.site)}</h2><table class="kv">{rows}</table>'
-            f"<p>{_e(caption)}, {flow.duration:.3f} s; bars: record size (log scale) at the time it was seen."
-            f"</p>{timeline_svg(flow)}")
+    what = flow.site if flow.tls else "not TLS"
+    head = (f'<h2 id="c{flow.index}">Connection {flow.index}: {_e(flow.client)} → {_e(flow.server)} '
+            f'— {_e(what)}</h2><table class="kv">{rows}</table>')
+    if not total:
+        return head
+    return (head + f"<p>{_e(caption)} in {flow.duration * 1000:.1f} ms; each bar is one record, its height the "
+            f"record's size (log scale), placed at the time it was seen.</p>{timeline_svg(flow)}")
 
 
 def render_html(report: CaptureReport) -> str:
