@@ -78,8 +78,7 @@ async def reachability(prober: Prober) -> dict:
     try:
         answer = await prober.ask(client_hello("TLSv1.2", [0xC02F, 0xC02B, 0x009C, 0x002F, 0x000A], opts))
     except Unreachable as exc:
-        text = str(exc)
-        status = "filtered" if "no answer" in text else "closed" if "refused" in text.lower() else "unreachable"
+        text, status = str(exc), exc.kind
         hint = {"filtered": "a firewall drops the packets, or the host is down",
                 "closed": "nothing listens on the port (the host answered with a reset)",
                 "unreachable": "no route to the host"}[status]

@@ -44,25 +44,29 @@ def _replace(opts: HelloOptions, **kw) -> HelloOptions:
     return replace(opts, **kw)
 
 
+async def drain(offer: list[int], pick) -> list[int]:
+    """Ask with `offer`, remove what the server picked, ask again: (accepted + 1) rounds.
+
+    `pick(offer)` returns the code the server chose, or None when it chose nothing we still offer."""
+    found: list[int] = []
+    while offer and len(found) < MAX_ROUNDS:
+        chosen = await pick(tuple(offer))
+        if chosen is None or chosen not in offer:
+            break
+        found.append(chosen)
+        offer.remove(chosen)
+    return found
+
+
 async def tls13_groups(prober: Prober, opts: HelloOptions, suites: list[int]) -> list[str]:
-    offer = list(TLS13_GROUPS)
-    found: list[str] = []
-    for _ in range(MAX_ROUNDS):
-        answer = await prober.ask(client_hello("TLSv1.3", suites, _replace(opts, groups=tuple(offer), key_shares=[])))
+    async def pick(offer):
+        answer = await prober.ask(client_hello("TLSv1.3", suites, _replace(opts, groups=offer, key_shares=[])))
         sh = answer.server_hello
         if sh is None or not answer.tls13 or not sh.is_hello_retry_request:
-            break
+            return None
         data = sh.ext(ET.key_share)
-        if data is None or len(data) != 2:
-            break
-        group = int.from_bytes(data, "big")
-        if group not in offer:
-            break
-        found.append(name_of(NamedGroup, group))
-        offer.remove(group)
-        if not offer:
-            break
-    return found
+        return int.from_bytes(data, "big") if data is not None and len(data) == 2 else None
+    return [name_of(NamedGroup, g) for g in await drain(list(TLS13_GROUPS), pick)]
 
 
 async def tls12_groups(prober: Prober, protocol: str, opts: HelloOptions, suites: list[int], kind: str,
@@ -101,36 +105,20 @@ async def tls12_groups(prober: Prober, protocol: str, opts: HelloOptions, suites
 
 async def tls12_schemes(prober: Prober, protocol: str, opts: HelloOptions, suites: list[int]) -> list[str]:
     """Schemes of the ServerKeyExchange signature, over the forward-secret suites the server accepted."""
-    offer = list(ALL_SCHEMES)
-    found: list[str] = []
-    for _ in range(MAX_ROUNDS):
-        answer = await prober.ask(client_hello(protocol, suites, _replace(opts, schemes=tuple(offer))))
+    async def pick(offer):
+        answer = await prober.ask(client_hello(protocol, suites, _replace(opts, schemes=offer)))
         sh = answer.server_hello
         if sh is None or sh.cipher_suite not in BY_CODE:
-            break
+            return None
         params = read_key_exchange(answer, BY_CODE[sh.cipher_suite].kx_kind, True)
-        if params is None or params.scheme is None or params.scheme not in offer:
-            break
-        found.append(name_of(SignatureScheme, params.scheme))
-        offer.remove(params.scheme)
-        if not offer:
-            break
-    return found
+        return params.scheme if params is not None else None
+    return [name_of(SignatureScheme, s) for s in await drain(list(ALL_SCHEMES), pick)]
 
 
 async def tls13_schemes(prober: Prober, server_name: str | None) -> list[str]:
     """Full TLS 1.3 handshakes with the engine, removing the scheme the server signed with each time."""
-    offer = [s for s in ALL_SCHEMES if s in SUPPORTED_SCHEMES]
-    found: list[str] = []
-    for _ in range(len(offer)):
-        config = ClientConfig(server_name=server_name, verify=False, versions=("TLSv1.3",),
-                              signature_algorithms=tuple(offer))
-        run = await prober.handshake(config)
-        done = run.complete
-        if done is None or done.signature_scheme is None or done.signature_scheme not in offer:
-            break
-        found.append(name_of(SignatureScheme, done.signature_scheme))
-        offer.remove(done.signature_scheme)
-        if not offer:
-            break
-    return found
+    async def pick(offer):
+        config = ClientConfig(server_name=server_name, verify=False, versions=("TLSv1.3",), signature_algorithms=offer)
+        done = (await prober.handshake(config)).complete
+        return done.signature_scheme if done is not None else None
+    return [name_of(SignatureScheme, s) for s in await drain([s for s in ALL_SCHEMES if s in SUPPORTED_SCHEMES], pick)]

@@ -46,7 +46,11 @@ class BudgetExceeded(Exception):
 
 
 class Unreachable(Exception):
-    """The TCP connection failed (refused, timed out, no route)."""
+    """The TCP connection failed: kind is "closed" (reset), "filtered" (no answer) or "unreachable"."""
+
+    def __init__(self, message: str, kind: str = "unreachable") -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 @dataclass
@@ -117,7 +121,9 @@ class Prober:
                 asyncio.open_connection(self.target.address, self.target.port, limit=READ_SIZE * 4), timeout)
         except (asyncio.TimeoutError, TimeoutError):
             self._check_budget()
-            raise Unreachable(f"no answer to the TCP handshake within {timeout:g} s") from None
+            raise Unreachable(f"no answer to the TCP handshake within {timeout:g} s", "filtered") from None
+        except ConnectionRefusedError:
+            raise Unreachable("the connection was refused (TCP reset)", "closed") from None
         except OSError as exc:
             raise Unreachable(exc.strerror or str(exc)) from None
         sock = writer.get_extra_info("socket")
