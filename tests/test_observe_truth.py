@@ -8,10 +8,13 @@ captures the port on `lo`. The report of the capture must give exactly N
 connections, each connection's SNI, and each direction's byte count; the
 per-site totals must add up; and the live view of each connection
 (`observe_connection` on the counted bytes) must agree with the captured view.
+Last, serve's built-in page (which calls port443.observe.fingerprint) must
+show curl the JA3/JA4 that the capture of that visit gives.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import socket
@@ -83,28 +86,39 @@ def fetch(port: int, sni: str, version: str, path: str, cafile: str) -> Counting
     return sock
 
 
+@contextlib.contextmanager
+def port443_serve(chain, key, *extra):
+    """`port443 serve` (our engine) on 127.0.0.1, any free port; yields the port, stops it with SIGTERM."""
+    cmd = [sys.executable, "-m", "port443", "serve", "--cert", str(chain), "--key", str(key), "--host", LOOPBACK,
+           "--port", "0", "--http-port", "none", "--access-log", "off", "--engine", "native", *extra]
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    lines = Lines(proc.stdout)
+    try:
+        yield int(lines.wait_for(r"serving https://127\.0\.0\.1:(\d+)/").group(1))
+    finally:
+        stop_process(proc, lines, signal.SIGTERM)
+
+
 @pytest.fixture(scope="module")
-def served(tmp_path_factory, test_pki):
-    """`port443 serve` on 127.0.0.1, the plan run through it under capture; yields (capture path, sockets)."""
+def site_cert(tmp_path_factory, test_pki):
+    tmp = tmp_path_factory.mktemp("sites")
+    return write_pem(issue_leaf(test_pki.intermediate, ["alpha.localhost", "beta.localhost"]), tmp, "sites")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory, test_pki, site_cert):
+    """The plan run through `port443 serve --root` under capture; yields (capture path, sockets)."""
     tmp = tmp_path_factory.mktemp("serve")
-    chain, key = write_pem(issue_leaf(test_pki.intermediate, ["alpha.localhost", "beta.localhost"]), tmp, "sites")
     root = tmp / "root"
     root.mkdir()
     for name, size in FILES.items():
         (root / name).write_bytes(bytes(size))
-    cmd = [sys.executable, "-m", "port443", "serve", "--root", str(root), "--cert", str(chain), "--key", str(key),
-           "--host", LOOPBACK, "--port", "0", "--http-port", "none", "--access-log", "off", "--engine", "native"]
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    lines = Lines(proc.stdout)
-    try:
-        port = int(lines.wait_for(r"serving https://127\.0\.0\.1:(\d+)/").group(1))
+    with port443_serve(*site_cert, "--root", str(root)) as port:
         path = tmp / "served.pcapng"
         with loopback_capture(port, path) as cap:
             sockets = [fetch(port, sni, version, file, str(test_pki.cafile)) for sni, version, file in PLAN]
             cap.wait_until_complete(len(PLAN))
-        yield path, sockets
-    finally:
-        stop_process(proc, lines, signal.SIGTERM)
+    return path, sockets
 
 
 def test_connection_count_sni_and_bytes_equal_the_truth(served):
@@ -162,3 +176,17 @@ def test_live_view_of_each_connection_equals_the_captured_view(served):
             assert a.stream_bytes == b.stream_bytes and a.application_data_bytes == b.application_data_bytes
             assert [(k, n) for _, k, n in a.records] == [(k, n) for _, k, n in b.records]
         assert live.c2s.wire_bytes is None and flow.c2s.wire_bytes > flow.c2s.stream_bytes
+
+
+def test_serve_page_shows_the_visitor_the_fingerprints_an_observer_computes(tmp_path, test_pki, site_cert):
+    """serve's built-in page uses port443.observe.fingerprint: curl's JA3/JA4 there equal the capture's."""
+    with port443_serve(*site_cert) as port:
+        with loopback_capture(port, tmp_path / "page.pcapng") as cap:
+            out = subprocess.run(["curl", "-s", "--max-time", "20", "--cacert", str(test_pki.cafile), "--resolve",
+                                  f"beta.localhost:{port}:{LOOPBACK}", f"https://beta.localhost:{port}/handshake.json"],
+                                 capture_output=True, check=True, timeout=60).stdout
+            cap.wait_until_complete(1)
+    page = json.loads(out)
+    (flow,) = [f for f in analyze_capture(tmp_path / "page.pcapng").flows if f.tls]
+    assert flow.handshake.sni == page["connection"]["sni"] == "beta.localhost"
+    assert page["fingerprints"] == {"JA3": flow.handshake.ja3_md5, "JA4": flow.handshake.ja4}
