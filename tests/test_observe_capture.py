@@ -344,3 +344,24 @@ def test_every_json_member_is_documented(tmp_path):
                | set(flow["fingerprints"]) | set(flow["client_to_server"]) | set(flow["client_to_server"]["records"][0]))
     undocumented = sorted(m for m in members if f"`{m}`" not in doc and f"`{m}[]`" not in doc)
     assert undocumented == []
+
+
+def test_tls12_alert_in_clear_shows_a_rejected_certificate(tmp_path):
+    """In TLS 1.2 a client's refusal of the certificate goes out before encryption: an observer sees it."""
+    from pcap_factory import Conversation
+    from port443.pki.issue import make_ca
+    from port443.pki.trust import TrustStore
+    from port443.tls import TLSError
+    from tls_pairs import pair
+
+    stranger = TrustStore([make_ca("someone else's root").certificate])
+    client, server = pair(dict(versions=("TLSv1.2",), trust_store=stranger), dict(versions=("TLSv1.2",)))
+    hello = client.data_to_send()
+    server.receive_data(hello)
+    flight = server.data_to_send()
+    with pytest.raises(TLSError):
+        client.receive_data(flight)
+    conv = Conversation([(C2S, hello), (S2C, flight), (C2S, client.data_to_send())])
+    (flow,) = analyse(tmp_path, write_pcap(Frames(conv).frames)).flows
+    assert flow.handshake.alerts == ["client sent fatal alert unknown_ca"]
+    assert flow.handshake.certificate["subject"] == "CN=localhost"

@@ -153,8 +153,8 @@ class RecordFramer:
         if self._cur is not None:
             self._cur.missing += self._left
             self._body = None
-            self.issues.append(f"the capture ends inside a {self._cur.type_name} record "
-                               f"({self._left} of its {self._cur.length} bytes not seen)")
+            self.issues.append(f"the capture ends inside a record ({self._cur.type_name}, "
+                               f"{self._left} of its {self._cur.length} bytes not seen)")
             self._left = 0
             self._close_record()
         if self._hdr:
