@@ -268,3 +268,47 @@ def test_no_hsts_for_localhost_by_default(servers):
     proxy = servers[("proxy", "native")]
     r = curl_tls(proxy, "TLSv1.3", "-I", f"{proxy.url}/echo")
     assert r.stdout.split(b"\r\n")[0].endswith(b" 200 ") and b"strict-transport-security" not in r.stdout.lower()
+
+
+# ------------------------------------------------------------ built-in page
+@pytest.mark.parametrize("engine", ENGINES)
+def test_builtin_page_shows_the_handshake_and_what_an_eavesdropper_sees(tmp_path, engine):
+    with served(tmp_path, "--engine", engine, http=False) as page:
+        facts = []
+        for _ in range(2):  # two connections: the count goes up
+            with tls_connect(page, alpn=("http/1.1",)) as sock:
+                sock.sendall(b"GET /handshake.json HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                status, headers, body = read_response(sock)
+                assert status == 200 and headers[b"cache-control"] == b"no-store"
+                facts.append(json.loads(body))
+    c, hello, seen = facts[1]["connection"], facts[1]["client_hello"], facts[1]["eavesdropper"]
+    assert c["engine"] == engine and c["tls_version"] == "TLSv1.3" and c["cipher_suite"].startswith("TLS_")
+    assert c["group"] and c["sni"] == "localhost" and c["alpn"] == "http/1.1"
+    assert "TLSv1.3" in hello["versions"] and hello["size"] > 100 and "TLS_AES_128_GCM_SHA256" in hello["cipher_suites"]
+    assert "server_name" in hello["extensions"] and hello["alpn"] == ["http/1.1"]
+    assert seen["ip_address"] == "127.0.0.1" and seen["site_name"] == "localhost"
+    assert seen["bytes_received"] > hello["size"] and seen["bytes_sent"] > 0
+    assert facts[1]["eavesdropper"]["connection_number"] == facts[0]["eavesdropper"]["connection_number"] + 1
+    if importlib.util.find_spec("port443.observe.fingerprint") is not None:
+        assert set(facts[1]["fingerprints"]) == {"JA3", "JA4"}
+        assert facts[1]["fingerprints"]["JA4"].startswith("t13d")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_pipelined_requests_answered_in_order(servers, engine):
+    """Simple requests (fast path) and others (h11) mixed in one write come back in order."""
+    static = servers[("static", engine)]
+    with tls_connect(static) as sock:
+        sock.sendall(b"GET /style.css HTTP/1.1\r\nHost: localhost\r\n\r\n"
+                     b"POST /index.html HTTP/1.1\r\nHost: localhost\r\nContent-Length: 3\r\n\r\nabc"
+                     b"GET /index.html HTTP/1.1\r\nHost: localhost\r\nRange: bytes=0-8\r\n\r\n"
+                     b"HEAD /index.html HTTP/1.0\r\nHost: localhost\r\n\r\n")
+        first, second, third = read_response(sock), read_response(sock), read_response(sock)
+        sock.settimeout(TIMEOUT)
+        fourth_head = b""
+        while b"\r\n\r\n" not in fourth_head:
+            fourth_head += sock.recv(4096)
+    assert first[0] == 200 and first[2] == b"h1 { color: green }\n"
+    assert second[0] == 405  # the static root answers GET and HEAD only; the body was skipped, not a reason to close
+    assert third[0] == 206 and third[2] == INDEX[:9]
+    assert fourth_head.startswith(b"HTTP/1.1 200") and b"content-length: %d" % len(INDEX) in fourth_head

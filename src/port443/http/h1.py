@@ -227,11 +227,29 @@ class H1Server:
     def _head(self, resp: Response) -> bytes:
         req = self.request
         headers = resp.headers
+        if req is not None and req.body is not None and not req.body.done:
+            self._absorb_body(req.body)
         if self.closing or resp.close or (req is not None and req.body is not None and not req.body.done):
             headers = headers + [(b"connection", b"close")]  # an unread body cannot be skipped safely
         self.status = resp.status
         return self.h11.send(h11.Response(status_code=resp.status, headers=headers,
                                           reason=REASONS.get(resp.status, "").encode()))
+
+    def _absorb_body(self, body: Body) -> None:
+        """Take the rest of an unread body from what has already arrived, so the connection can stay open."""
+        h = self.h11
+        while body.received <= self.limits.max_body_size:
+            try:
+                event = h.next_event()
+            except h11.RemoteProtocolError:
+                return
+            if type(event) is h11.Data:
+                body.received += len(event.data)  # counted, not kept: nobody will read it
+            elif type(event) is h11.EndOfMessage:
+                body.finish()
+                return
+            else:
+                return  # NEED_DATA: the rest is still on its way; the connection will close after the answer
 
     def _send_whole(self, resp: Response) -> None:
         h = self.h11
