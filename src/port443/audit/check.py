@@ -36,8 +36,11 @@ class CheckOptions:
     http_port: int | None = 80  # None: skip the port-80 check
     depth: str = "full"  # "full" or "quick" (handshake and certificate only, for mass mode)
     server_name: str | None = None  # override SNI / the name certificates are checked against
+    trust_store: TrustStore | None = None  # overrides cafile (programmatic use)
 
     def store(self) -> TrustStore:
+        if self.trust_store is not None:
+            return self.trust_store
         return cached_cafile(str(self.cafile)) if self.cafile else TrustStore.mozilla()
 
 
@@ -318,7 +321,7 @@ def _inferences(protos, supported, feats: F.Features, vul: dict, legacy: str | N
     infer("freak", names(lambda s: s.export_rsa), lambda f: f"export RSA suites: {', '.join(f[:4])}",
           "no export RSA suite is accepted")
     weak_dh = sorted({f"{a.suite.name} ({a.kx.bits}-bit prime)" for p, a in acc
-                      if a.kx and a.kx.kind == "DHE" and a.kx.bits and a.kx.bits <= 1024})
+                      if a.kx and a.kx.kind == "DHE" and a.kx.bits and a.kx.bits <= 1024 and not a.suite.export})
     infer("logjam", names(lambda s: s.export_dh) + weak_dh, lambda f: f"export or <= 1024-bit DH: {', '.join(f[:4])}",
           "no export DH suite and no DH prime of 1024 bits or less")
     infer("drown", ["SSLv2"] if "SSLv2" in supported else [],
