@@ -242,6 +242,9 @@ class ServerConfig:
     certificate_chain: Any = None
     private_key: Any = None
     certificates: tuple[Any, ...] = ()  # more (chain, key) pairs or CertifiedKeys, chosen by SNI
+    # (ALPN protocol, CertifiedKey or (chain, key)): served, by SNI, only when ALPN picks that protocol
+    # (RFC 8737's acme-tls/1 validation certificates); never offered to other clients
+    alpn_certificates: tuple[tuple[str, Any], ...] = ()
     password: bytes | None = None
     versions: tuple[str, ...] = ("TLSv1.3", "TLSv1.2")
     cipher_suites: tuple[int | str, ...] = DEFAULT_SERVER_SUITES
@@ -273,9 +276,14 @@ class ServerConfig:
             keys.append(CertifiedKey.load(self.certificate_chain, self.private_key, self.password))
         for item in self.certificates:
             keys.append(item if isinstance(item, CertifiedKey) else CertifiedKey.load(item[0], item[1], self.password))
-        if not keys:
+        by_alpn: dict[str, tuple[CertifiedKey, ...]] = {}
+        for protocol, item in self.alpn_certificates:
+            ck = item if isinstance(item, CertifiedKey) else CertifiedKey.load(item[0], item[1], self.password)
+            by_alpn[protocol] = by_alpn.get(protocol, ()) + (ck,)
+        if not keys and not by_alpn:
             raise ConfigError("a server needs a certificate: certificate_chain=... and private_key=...")
         set_(self, "_certified_keys", tuple(keys))
+        set_(self, "_alpn_certified", by_alpn)
         if self.ticket_keys is None:
             set_(self, "ticket_keys", TicketKeys())
         if self.session_cache is None:

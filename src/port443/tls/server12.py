@@ -80,7 +80,8 @@ class Server12Handshake(Steps):
             return False
         if suite.kx == "ECDHE" and self._ecdhe_group() is None:
             return False
-        return any(_key_auth(ck.key) == suite.auth for ck in self.config._certified_keys)
+        keys = self.config._alpn_certified.get(self.alpn, self.config._certified_keys)
+        return any(_key_auth(ck.key) == suite.auth for ck in keys)
 
     def _ecdhe_group(self) -> int | None:
         offered = self.info.groups or [NamedGroup.secp256r1]  # RFC 8422 §4: none sent, assume P-256
@@ -140,7 +141,7 @@ class Server12Handshake(Steps):
             self.send_change_cipher_spec_and_finished()
             self._next("ChangeCipherSpec")
             return
-        self.certified, scheme = choose_certificate(cfg, info, tls13=False, auth=self.suite.auth)
+        self.certified, scheme = choose_certificate(cfg, info, tls13=False, auth=self.suite.auth, alpn=self.alpn)
         self.scheme = scheme or _DEFAULT_SCHEME[self.suite.auth]
         self._send(Certificate12(list(self.certified.der_chain)).encode())
         conn._emit(ev.CertificateSent(self.certified.chain))

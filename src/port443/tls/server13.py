@@ -158,7 +158,7 @@ class ServerHandshake(Steps):
         if self.psk_state is None:
             if info.signature_algorithms is None:
                 raise TLSError(A.missing_extension, "ClientHello has no signature_algorithms")
-            self.certified, self.scheme = choose_certificate(cfg, info, tls13=True)
+            self.certified, self.scheme = choose_certificate(cfg, info, tls13=True, alpn=self.alpn)
         self.transcript.add(raw)
         self.group = group
         self.send_server_hello(group, share)

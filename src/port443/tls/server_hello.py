@@ -136,14 +136,23 @@ def choose_suite(config, info: ClientHelloInfo, tls13: bool, usable=None) -> int
     raise HandshakeFailure("no cipher suite in common")
 
 
-def choose_certificate(config, info: ClientHelloInfo, tls13: bool, auth: str | None = None):
+def choose_certificate(config, info: ClientHelloInfo, tls13: bool, auth: str | None = None,
+                       alpn: str | None = None):
     """The certified key for the client's SNI whose key can sign with an offered scheme.
 
+    When the chosen ALPN protocol has its own certificates (config.alpn_certificates,
+    e.g. acme-tls/1), only those are candidates, and one must match the SNI.
     Returns (certified_key, scheme); scheme is None when the client sent no
     signature_algorithms (TLS 1.2 defaults apply).
     """
     keys = config._certified_keys
     by_name = [k for k in keys if info.sni and k.matches(info.sni)] or list(keys)
+    if alpn in config._alpn_certified:
+        keys = config._alpn_certified[alpn]
+        by_name = [k for k in keys if info.sni and k.matches(info.sni)]
+        if not by_name:
+            raise HandshakeFailure(f"no {alpn} certificate for server name {info.sni!r}")
+        keys = tuple(by_name)
     offered = info.signature_algorithms
     for ck in by_name + [k for k in keys if k not in by_name]:
         if auth is not None and _key_auth(ck.key) != auth:
@@ -165,10 +174,11 @@ def _key_auth(key) -> str:
 
 
 def choose_alpn(config, info: ClientHelloInfo) -> str | None:
-    if not info.alpn or not config.alpn_protocols:
+    ours = config.alpn_protocols + tuple(p for p in config._alpn_certified if p not in config.alpn_protocols)
+    if not info.alpn or not ours:
         return None
     offered = {p.decode("latin-1") for p in info.alpn}
-    for p in config.alpn_protocols:
+    for p in ours:
         if p in offered:
             return p
     raise TLSError(A.no_application_protocol, "no ALPN protocol in common")
