@@ -281,6 +281,7 @@ def test_builtin_page_shows_the_handshake_and_what_an_eavesdropper_sees(tmp_path
                 status, headers, body = read_response(sock)
                 assert status == 200 and headers[b"cache-control"] == b"no-store"
                 facts.append(json.loads(body))
+        page.lines.wait_for(r'"GET /handshake.json HTTP/1.1" 200 \d+ "localhost" TLSv1\.3 TLS_A[A-Z0-9_]+')
     c, hello, seen = facts[1]["connection"], facts[1]["client_hello"], facts[1]["eavesdropper"]
     assert c["engine"] == engine and c["tls_version"] == "TLSv1.3" and c["cipher_suite"].startswith("TLS_")
     assert c["group"] and c["sni"] == "localhost" and c["alpn"] == "http/1.1"

@@ -237,3 +237,23 @@ def test_workers_share_the_port(home):
             assert raw_request(sock, b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").startswith(
                 b"HTTP/1.1 308")
         assert stop(srv.proc) == 0
+
+
+def test_connection_cap_closes_the_extra_ones(home):
+    with served(home, "--max-connections", "5", http=False) as srv:
+        held = [socket.create_connection(("127.0.0.1", srv.https_port), timeout=TIMEOUT) for _ in range(5)]
+        try:
+            extra = socket.create_connection(("127.0.0.1", srv.https_port), timeout=TIMEOUT)
+            assert wait_closed(extra, TIMEOUT) == b""  # over the cap: closed at once, nothing sent
+            extra.close()
+            held.pop().close()
+            deadline = time.monotonic() + TIMEOUT
+            while True:  # once the server has seen that close, there is room again
+                try:
+                    fetch_ok(srv)
+                    break
+                except (OSError, ssl.SSLError):
+                    assert time.monotonic() < deadline
+        finally:
+            for s in held:
+                s.close()

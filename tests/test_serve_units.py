@@ -129,7 +129,7 @@ def test_serve_prints_the_hint_when_443_is_refused(tmp_path, monkeypatch):
     prepared = prepare(cfg.build({}, {"http_port": "none", "host": "127.0.0.1"}),
                        binder=refusing({443: errno.EACCES}))
     try:
-        assert prepared.https.port == 8443 or prepared.https.sockets  # the binder gave an ephemeral socket
+        assert prepared.https.port == 8443 and prepared.https_url == "https://127.0.0.1:8443/"
         assert prepared.hints and "port 443 needs privileges" in prepared.hints[0]
         assert prepared.local is not None and prepared.local.ca_created  # the local CA, made on first run
         assert os.stat(prepared.local.key).st_mode & 0o777 == 0o600
