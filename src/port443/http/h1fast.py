@@ -59,19 +59,22 @@ def frame_response(status: int, headers: list[tuple[bytes, bytes]], body: bytes,
     line = _STATUS_LINES.get(status)
     if line is None or status < 200 or status in (204, 304) and body:
         return None
-    parts = [line]
+    flat = [line]
     has_length = False
     for k, v in headers:
-        if b"\n" in v or b"\r" in v or b"\n" in k or b":" in k:
-            return None
+        flat += (k, b": ", v, b"\r\n")
         if k == b"content-length":
             has_length = True
-        parts += (k, b": ", v, b"\r\n")
+    head = b"".join(flat)
+    n = len(headers) + 1
+    if head.count(b"\n") != n or head.count(b"\r") != n:  # a CR or LF inside a name or value: let h11 refuse it
+        return None
+    tail = []
     if not has_length and status not in (204, 304):
-        parts.append(b"content-length: %d\r\n" % len(body))
+        tail.append(b"content-length: %d\r\n" % len(body))
     if close:
-        parts.append(b"connection: close\r\n")
-    parts.append(b"\r\n")
+        tail.append(b"connection: close\r\n")
+    tail.append(b"\r\n")
     if not head_only:
-        parts.append(body)
-    return b"".join(parts)
+        tail.append(body)
+    return head + b"".join(tail)
