@@ -4,8 +4,9 @@ Exit codes (all `cert` commands):
   0  done; for `inspect`, the chain is trusted and has no error-level finding
   1  `inspect` found at least one error-level problem (the chain is printed with them)
   2  bad usage or bad input: unreadable or garbage file, wrong password, key not matching
-  3  network: cannot connect, or the TLS handshake failed
+  3  network: cannot connect, or the TLS handshake failed (`acme`: the CA is unreachable, or a challenge port cannot be bound)
   4  `trust`/`untrust`: a trust-store command failed, or there is none on this platform
+  5  `acme`: the CA did not issue (validation failed, refused, rate-limited; the message says why)
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from port443.pki.issue import KEY_TYPES, generate_key
 from port443.pki.report import inspect_chain
 from port443.pki.trust import TrustError, TrustStore
 
-EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_NETWORK, EXIT_SYSTEM = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_NETWORK, EXIT_SYSTEM, EXIT_ACME = 0, 1, 2, 3, 4, 5
 EXIT_CODES = __doc__.split("Exit codes (all `cert` commands):\n", 1)[1]
 
 
@@ -242,3 +243,12 @@ def inspect(target: str, cafile: str | None, capath: str | None, system: bool, n
         show_report(report)
     sys.exit(EXIT_FINDINGS if any(d["severity"] == "error" for d in report["diagnoses"]) or not report["trusted"]
              else EXIT_OK)
+
+
+def _register_acme() -> None:
+    from port443.cli.cert_acme import acme
+
+    cert.add_command(acme)
+
+
+_register_acme()

@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
+from port443.cli.cert_acme import ca_options
 from port443.cli.render import console
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_BIND = 0, 1, 2, 3
@@ -28,6 +29,8 @@ FLAG_TO_SETTING = {
     "handshake_timeout": "handshake_timeout", "header_timeout": "header_timeout", "idle_timeout": "idle_timeout",
     "max_header_size": "max_header_size", "max_body_size": "max_body_size", "max_connections": "max_connections",
     "drain_timeout": "drain_timeout",
+    "email": "email", "staging": "staging", "directory": "acme_directory", "acme_ca_file": "acme_ca_file",
+    "challenge": "challenge",
 }
 
 
@@ -46,6 +49,8 @@ def _flags(ctx: click.Context, params: dict) -> dict:
         raise click.UsageError("give one --key for each --cert, in the same order")
     if certs:
         given["certs"] = tuple(zip(certs, keys))
+    if params["domain"]:
+        given["domains"] = params["domain"]
     return given
 
 
@@ -78,6 +83,8 @@ def _startup_lines(prepared) -> list[str]:
             lines.append(f"created the local CA in {ca.cert_path.parent} (first run)")
         lines.append(f"certificate from the local CA; to trust it in this machine's browsers: `port443 cert trust` "
                      f"(root {ca.cert_path})")
+    if prepared.acme is not None:
+        lines += prepared.acme.startup_lines()
     lines += prepared.hints
     what = f"static files from {cfg.root}" if cfg.root else f"proxy to {cfg.proxy}" if cfg.proxy else "the built-in page"
     if prepared.http_url:
@@ -97,7 +104,14 @@ def _startup_lines(prepared) -> list[str]:
               help="Certificate chain (PEM), repeatable; chosen by SNI. Default: from the local CA.")
 @click.option("--key", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Private key of each --cert, in the same order.")
-@click.option("--host", help="Address to listen on (default: localhost; every interface with --cert).")
+@click.option("--domain", multiple=True, metavar="NAME",
+              help="Get the certificate for NAME from ACME (Let's Encrypt) and renew it while serving; "
+                   "repeatable. See docs/acme.md.")
+@ca_options("With --domain: ")
+@click.option("--challenge", type=click.Choice(["http-01", "tls-alpn-01"]),
+              help="With --domain: how the CA checks the name (default http-01 on the port-80 listener, "
+                   "tls-alpn-01 on the HTTPS port when port 80 is off).")
+@click.option("--host", help="Address to listen on (default: localhost; every interface with --cert or --domain).")
 @click.option("--port", type=int, help="HTTPS port (default 443, or 8443 when 443 cannot be bound; 0: any free).")
 @click.option("--http-port", help="Port that redirects to HTTPS (default 80, else 8080; 'none' to disable).")
 @click.option("--engine", type=click.Choice(["native", "openssl"]), default="native", show_default=True,

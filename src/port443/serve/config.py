@@ -61,12 +61,19 @@ class ServeConfig:
     access_log: str = "-"
     tls_versions: tuple[str, ...] = ("TLSv1.3", "TLSv1.2")
     limits: Limits = field(default_factory=Limits)
+    # ACME (port443.acme.serving): the certificate for these names from Let's Encrypt or --directory
+    domains: tuple[str, ...] = ()
+    email: str | None = None
+    staging: bool = False
+    acme_directory: str | None = None
+    acme_ca_file: Path | None = None
+    challenge: str | None = None  # None: http-01 with the port-80 listener, else tls-alpn-01
 
     @property
     def bind_host(self) -> str:
         if self.host is not None:
             return self.host
-        return "" if self.certs else "localhost"
+        return "" if self.certs or self.domains else "localhost"
 
     @property
     def http_enabled(self) -> bool:
@@ -180,6 +187,11 @@ def build(file_settings: dict[str, Any] | None = None, flags: dict[str, Any] | N
         raise ServeConfigError(f"hsts {hsts!r}: give seconds (0 turns HSTS off)")
     if "tls_versions" in merged:
         merged["tls_versions"] = tuple(merged["tls_versions"])
+    if "domains" in merged:
+        domains = merged["domains"]
+        merged["domains"] = (domains,) if isinstance(domains, str) else tuple(domains)
+    if merged.get("acme_ca_file") is not None:
+        merged["acme_ca_file"] = Path(merged["acme_ca_file"])
     if "certs" in merged:
         merged["certs"] = tuple((Path(c), Path(k)) for c, k in merged["certs"])
     try:

@@ -18,7 +18,7 @@ import os
 import signal
 import ssl
 from dataclasses import dataclass, field
-from typing import Callable, TextIO
+from typing import Any, Callable, TextIO
 
 from port443.http.h1 import H1Server
 from port443.http.http2 import H2Server
@@ -47,6 +47,7 @@ class Prepared:
     pairs: tuple[tuple[str, str], ...]  # (chain file, key file), re-read on SIGHUP
     local: certs_mod.LocalCertificate | None
     names: list[str] = field(default_factory=list)
+    acme: Any = None  # port443.acme.serving.AcmeService with --domain
 
     @property
     def display_host(self) -> str:
@@ -82,8 +83,13 @@ def make_handler(config: ServeConfig):
 
 def prepare(config: ServeConfig, binder=bind_sockets) -> Prepared:
     """Certificates, content and sockets, or a one-line error (PkiFileError, ValueError, BindError)."""
-    local = None
-    if config.certs:
+    local = acme = None
+    if config.domains:
+        from port443.acme.serving import AcmeService, settings_from
+
+        acme = AcmeService(settings_from(config))
+        pairs = (acme.prepare(),)
+    elif config.certs:
         pairs = tuple((str(c), str(k)) for c, k in config.certs)
     else:
         local = certs_mod.local_certificate(config.bind_host)
@@ -102,7 +108,7 @@ def prepare(config: ServeConfig, binder=bind_sockets) -> Prepared:
                 s.close()
             raise
     names = sorted({n for _, _, ck in loaded for n in ck.names})
-    return Prepared(config, https, http, pairs, local, names)
+    return Prepared(config, https, http, pairs, local, names, acme)
 
 
 class Worker:
@@ -126,6 +132,8 @@ class Worker:
             self.settings.openssl = OpenSSLContexts(loaded, self.alpn(), self.config.tls_versions)
         else:
             self.settings.native = certs_mod.native_config(loaded, self.alpn(), self.config.tls_versions)
+            if self.prepared.acme is not None:  # keep pending acme-tls/1 challenges across a reload
+                self.settings.native = self.prepared.acme.with_challenges(self.settings.native)
 
     def reload_certificates(self) -> None:
         try:
@@ -151,8 +159,9 @@ class Worker:
         registry = self.registry = Registry(cfg.limits, loop)
         access = AccessLog(self.access_stream, loop)
         site = Site(make_handler(cfg), HSTS(cfg.hsts, cfg.hsts_include_subdomains, cfg.hsts_preload), access)
-        redirect = Site(Redirect(self.prepared.https.port, self.prepared.display_host.strip("[]")), None, access,
-                        tls=False)
+        redirect_to = Redirect(self.prepared.https.port, self.prepared.display_host.strip("[]"))
+        acme = self.prepared.acme
+        redirect = Site(acme.http_handler(redirect_to) if acme else redirect_to, None, access, tls=False)
         limits = cfg.limits
 
         def app_for(ch):
@@ -174,7 +183,11 @@ class Worker:
         loop.add_signal_handler(signal.SIGHUP, self.reload_certificates)
         if on_ready is not None:
             on_ready()
+        if acme is not None:
+            acme.start(loop, self.settings, self.reload_certificates)
         await self._stop.wait()
+        if acme is not None:
+            await loop.run_in_executor(None, acme.stop)
         for server in self.servers:
             server.close()
         aborted = await registry.drain()
