@@ -31,7 +31,10 @@ def chromium(home: Path, *args: str) -> subprocess.CompletedProcess:
            "--disable-background-networking", "--disable-component-update", "--disable-sync",
            "--disable-dev-shm-usage", f"--user-data-dir={profile}", *args]
     env = dict(os.environ, HOME=str(home))
-    return subprocess.run(cmd, capture_output=True, timeout=120, env=env)
+    done = subprocess.run(cmd, capture_output=True, timeout=120, env=env)
+    if done.returncode != 0 and not done.stdout:  # Chromium itself failed to start (seen once on a loaded machine)
+        done = subprocess.run(cmd, capture_output=True, timeout=120, env=env)
+    return done
 
 
 def trusting_home(tmp_path: Path, cafile: str) -> Path:
