@@ -66,22 +66,26 @@ async def tls13_chains(prober: Prober, server_name: str | None) -> dict[str, lis
 
 def review_chains(chains: list[tuple[str, list[bytes]]], server_name: str, store: TrustStore,
                   now: dt.datetime | None = None) -> list[ChainReport]:
-    """One report per distinct chain (keyed by its leaf), with where it was seen."""
+    """One report per distinct leaf, with where it was seen; the longest chain sent with that leaf is
+    judged (an SSLv2 SERVER-HELLO carries the leaf alone)."""
     now = now or dt.datetime.now(dt.timezone.utc)
-    reports: dict[bytes, ChainReport] = {}
+    by_leaf: dict[bytes, tuple[list[bytes], list[str]]] = {}
     for where, ders in chains:
         if not ders:
             continue
-        leaf_der = ders[0]
-        if leaf_der in reports:
-            if where not in reports[leaf_der].seen_in:
-                reports[leaf_der].seen_in.append(where)
-            continue
+        best, seen = by_leaf.setdefault(ders[0], (ders, []))
+        if len(ders) > len(best):
+            by_leaf[ders[0]] = (ders, seen)
+        if where not in seen:
+            seen.append(where)
+    reports = []
+    for ders, seen in by_leaf.values():
         certs = [c for c in (load_der(d) for d in ders) if c is not None]
-        if not certs:
-            continue
-        reports[leaf_der] = _report(certs, ders, server_name, store, now, where)
-    return list(reports.values())
+        if certs:
+            report = _report(certs, ders, server_name, store, now, seen[0])
+            report.seen_in = seen
+            reports.append(report)
+    return reports
 
 
 def _report(certs: list[x509.Certificate], ders: list[bytes], server_name: str, store: TrustStore,
