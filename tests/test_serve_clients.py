@@ -25,20 +25,12 @@ from serve_helpers import (UpstreamApp, read_response, served, tls_connect, ws_f
 pytestmark = pytest.mark.interop
 
 ENGINES = ("native", "openssl")
-NATIVE_TLS12 = importlib.util.find_spec("port443.tls.server12") is not None
 VERSIONS = {"TLSv1.3": ssl.TLSVersion.TLSv1_3, "TLSv1.2": ssl.TLSVersion.TLSv1_2}
 INDEX = b"<!doctype html><title>static</title><h1>port443 static site</h1>\n"
 
 
 def version_params():
-    out = []
-    for engine in ENGINES:
-        for version in VERSIONS:
-            marks = []
-            if engine == "native" and version == "TLSv1.2" and not NATIVE_TLS12:
-                marks = [pytest.mark.xfail(reason="our engine's TLS 1.2 server lands with issue 3", strict=True)]
-            out.append(pytest.param(engine, version, marks=marks, id=f"{engine}-{version}"))
-    return out
+    return [pytest.param(engine, version, id=f"{engine}-{version}") for engine in ENGINES for version in VERSIONS]
 
 
 @pytest.fixture(scope="module")
