@@ -15,12 +15,13 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from port443.tls import events as ev
 from port443.tls import extensions as X
-from port443.tls.client13 import check_server_chain
+from port443.tls.client13 import check_scheme_fits_certificate, check_server_chain, leaf_public_key
 from port443.tls.enums import AlertDescription as A
 from port443.tls.enums import AlertLevel
 from port443.tls.enums import ExtensionType as ET
-from port443.tls.enums import NamedGroup, ProtocolVersion as PV
-from port443.tls.errors import HandshakeFailure, IllegalParameter, TLSError
+from port443.tls.enums import HandshakeType, NamedGroup
+from port443.tls.enums import ProtocolVersion as PV
+from port443.tls.errors import DecodeError, HandshakeFailure, IllegalParameter, TLSError
 from port443.tls.kex import SUPPORTED_GROUPS, ClientShare, dh_exchange, dh_generate, dh_public_bytes
 from port443.tls.key_schedule import constant_time_equal
 from port443.tls.messages import Finished, ServerHello
@@ -65,6 +66,9 @@ class Client12Handshake(Steps):
         for t in sh.extension_types:
             if t not in self.offered:
                 raise TLSError(A.unsupported_extension, f"server sent extension {t} that we did not offer")
+        for t in (ET.extended_master_secret, ET.encrypt_then_mac, ET.session_ticket):
+            if sh.ext(t):
+                raise DecodeError(f"ServerHello extension {t} must be empty")
         ri = sh.ext(ET.renegotiation_info)
         if ri is not None and X.decode_renegotiation_info(ri) != b"":
             raise HandshakeFailure("renegotiation_info is not empty in an initial handshake (RFC 5746)")
@@ -82,6 +86,10 @@ class Client12Handshake(Steps):
                 raise IllegalParameter("server selected an ALPN protocol we did not offer")
             self.alpn = protos[0].decode("latin-1")
         self.expect_ticket = sh.has(ET.session_ticket)
+        rsl = sh.ext(ET.record_size_limit)
+        if rsl is not None:  # RFC 8449: in TLS 1.2 the limit counts plaintext only
+            conn._write_fragment = min(conn._write_fragment, X.decode_record_size_limit(rsl))
+            conn._read_plain_limit = min(conn._read_plain_limit, cfg.record_size_limit)
         self.suite = info
         self.session_id = sh.session_id
         conn.version = PV.TLSv1_2
@@ -96,8 +104,8 @@ class Client12Handshake(Steps):
         if self.resumed:
             if session.cipher_suite != sh.cipher_suite:
                 raise IllegalParameter("server resumed a session with a different cipher suite")
-            if session.extended_master_secret and not self.ems:
-                raise HandshakeFailure("server resumed an extended-master-secret session without it (RFC 7627)")
+            if session.extended_master_secret != self.ems:
+                raise HandshakeFailure("server resumed a session with a different extended-master-secret state (RFC 7627 §5.3)")
             self.keys.master = session.secret
             self.alpn = self.alpn or session.alpn_protocol
             self._install_keys()
@@ -107,14 +115,23 @@ class Client12Handshake(Steps):
         else:
             self._next("Certificate", certificate=self.read_server_certificate)
 
+    def handle(self, mtype: int, raw: bytes) -> None:
+        if mtype == HandshakeType.hello_request and not self.conn.handshake_complete:
+            if len(raw) != 4:
+                raise DecodeError("HelloRequest must be empty")
+            return  # RFC 5246 §7.4.1.1: ignored while a handshake is under way (and not hashed)
+        super().handle(mtype, raw)
+
     # ------------------------------------------------------------ full handshake
     def read_server_certificate(self, raw: bytes) -> None:
         msg = Certificate12.decode(memoryview(raw)[4:])
         if not msg.certificates:
             raise TLSError(A.bad_certificate, "server sent an empty Certificate")
         self.server_chain = check_server_chain(self.conn, msg.certificates)
-        if self.suite.kx == "RSA" and not isinstance(self.server_chain[0].public_key(), rsa.RSAPublicKey):
-            raise TLSError(A.unsupported_certificate, "RSA key transport needs an RSA certificate")
+        self.server_key = leaf_public_key(self.server_chain[0])
+        is_rsa = isinstance(self.server_key, rsa.RSAPublicKey)
+        if (self.suite.auth == "RSA") != is_rsa:  # RFC 5246 §7.4.2: the key must fit the suite
+            raise TLSError(A.unsupported_certificate, f"a {self.suite.auth} suite needs a{'n RSA' if self.suite.auth == 'RSA' else 'n ECDSA'} certificate")
         self.transcript.add(raw)
         if self.suite.kx == "RSA":
             self._next("CertificateRequest or ServerHelloDone", certificate_request=self.read_certificate_request,
@@ -128,11 +145,13 @@ class Client12Handshake(Steps):
         if ske.scheme not in cfg._schemes:
             raise IllegalParameter(f"server signed with scheme {ske.scheme:#06x}, which we did not offer")
         signed = self.plan.random + conn.server_random + ske.params
-        if not verify_signature(self.server_chain[0].public_key(), ske.scheme, ske.signature, signed):
+        check_scheme_fits_certificate(self.server_chain[0], ske.scheme)
+        if not verify_signature(self.server_key, ske.scheme, ske.signature, signed):
             raise TLSError(A.decrypt_error, "ServerKeyExchange signature does not verify")
         self.signature_scheme = ske.scheme
         if ske.kind == "ECDHE":
-            if ske.group not in cfg._groups or ske.group not in SUPPORTED_GROUPS or 256 <= ske.group <= 260:
+            if (ske.group not in cfg._groups or ske.group not in SUPPORTED_GROUPS or 256 <= ske.group <= 260
+                    or ske.group == NamedGroup.X25519MLKEM768):  # hybrid groups are TLS 1.3 only
                 raise IllegalParameter(f"server chose curve {ske.group}, which we did not offer")
             share = ClientShare(ske.group, conn.entropy.private_key(ske.group))
             self.premaster = share.finish(ske.public)
@@ -173,7 +192,10 @@ class Client12Handshake(Steps):
         if self.suite.kx == "RSA":
             # The guide's step: random bytes, encrypted with the server's public key (RFC 5246 §7.4.7.1).
             self.premaster = b"\x03\x03" + conn.entropy.random(46)
-            encrypted = self.server_chain[0].public_key().encrypt(self.premaster, padding.PKCS1v15())
+            try:
+                encrypted = self.server_key.encrypt(self.premaster, padding.PKCS1v15())
+            except ValueError as exc:  # e.g. a key too small to hold the premaster secret
+                raise TLSError(A.unsupported_certificate, f"cannot encrypt to the server's RSA key: {exc}") from None
             self._send(client_key_exchange("RSA", encrypted))
             conn._emit(ev.KeyExchange(KX_KIND["RSA"], None, len(encrypted), 0))
         else:
@@ -258,6 +280,8 @@ class Client12Handshake(Steps):
 
     def refuse_renegotiation(self, raw: bytes) -> None:
         """HelloRequest: we never renegotiate. First a warning, then a fatal alert (RFC 5746 §4.2)."""
+        if len(raw) != 4:
+            raise DecodeError("HelloRequest must be empty")
         self.renegotiation_attempts += 1
         if self.renegotiation_attempts > 1:
             raise TLSError(A.unexpected_message, "server keeps asking to renegotiate")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 
 from port443.tls import events as ev
 from port443.tls import extensions as X
@@ -21,7 +22,8 @@ from port443.tls.client_hello import HelloPlan, build_client_hello, is_ip_litera
 from port443.tls.enums import AlertDescription as A
 from port443.tls.enums import ExtensionType as ET
 from port443.tls.enums import HandshakeType as HT
-from port443.tls.enums import NamedGroup, ProtocolVersion as PV
+from port443.tls.enums import NamedGroup, SignatureScheme
+from port443.tls.enums import ProtocolVersion as PV
 from port443.tls.errors import (
     CertificateError, DecodeError, IllegalParameter, TLSError, UnexpectedMessage,
 )
@@ -38,6 +40,7 @@ from port443.tls.steps import Steps
 from port443.tls.transcript import Transcript
 
 SERVER_CV_CONTEXT = b" " * 64 + b"TLS 1.3, server CertificateVerify\x00"
+MAX_TICKET_LIFETIME = 604800  # seconds: 7 days
 
 # Extensions a server may put in EncryptedExtensions (RFC 8446 §4.2 table), answering ours.
 _EE_ALLOWED = frozenset({
@@ -104,7 +107,7 @@ class ClientHandshake(Steps):
         cfg, conn, entropy = self.config, self.conn, self.conn.entropy
         versions = cfg._versions
         sni = cfg.server_name if cfg.server_name and not is_ip_literal(cfg.server_name) else None
-        session = cfg.session if cfg.session is not None and cfg.session.valid_at(cfg.clock()) else None
+        session = cfg.session if _resumable(cfg) else None
         plan = HelloPlan(versions=versions, suites=plan_suites(cfg, versions), random=entropy.random(32),
                          session_id=b"", sni=sni)
         if session is not None and session.version == PV.TLSv1_3 and plan.offers_tls13 and session.cipher_suite in plan.suites:
@@ -116,7 +119,8 @@ class ClientHandshake(Steps):
         elif plan.offers_tls13 and cfg.compatibility_mode or plan.tls12_session is not None:
             plan.session_id = entropy.random(32)
         if plan.offers_tls13:
-            plan.shares = {g: ClientShare(g, entropy.private_key(g)) for g in cfg._key_share_groups}
+            # Key shares go in the order of supported_groups (RFC 8446 §4.2.8).
+            plan.shares = {g: ClientShare(g, entropy.private_key(g)) for g in cfg._groups if g in cfg._key_share_groups}
         self.plan = plan
         conn.client_random = plan.random
         # The first ClientHello may carry record version 0x0301 for old middleboxes (RFC 8446 §5.1).
@@ -178,7 +182,7 @@ class ClientHandshake(Steps):
         psk_ext = sh.ext(ET.pre_shared_key)
         if psk_ext is not None:
             if plan.psk_session is None:
-                raise IllegalParameter("server selected a PSK we did not offer")
+                raise _unsupported("server selected a PSK we did not offer")
             if X.decode_u16(psk_ext, "pre_shared_key") != 0:
                 raise IllegalParameter("server selected a PSK identity we did not offer")
             if SUITES[plan.psk_session.cipher_suite].hash is not self.suite.hash:
@@ -218,9 +222,11 @@ class ClientHandshake(Steps):
     def _negotiate_legacy_version(self, sh: ServerHello, raw: bytes) -> None:
         plan = self.plan
         version = sh.legacy_version
+        if self.hello_retry:
+            raise IllegalParameter("ServerHello after a HelloRetryRequest must keep TLS 1.3 (RFC 8446 §4.1.4)")
         if version == PV.TLSv1_2 and plan.offers_tls12:
-            if plan.offers_tls13 and sh.random[-8:] == DOWNGRADE_TLS12:
-                raise IllegalParameter("server random carries the TLS 1.2 downgrade sentinel (RFC 8446 §4.1.3)")
+            if plan.offers_tls13 and sh.random[-8:] in (DOWNGRADE_TLS12, DOWNGRADE_TLS11):
+                raise IllegalParameter("server random carries a downgrade sentinel (RFC 8446 §4.1.3)")
             from port443.tls.client12 import Client12Handshake
 
             self.conn._hs = Client12Handshake(self, sh, raw)
@@ -278,6 +284,11 @@ class ClientHandshake(Steps):
         conn._keylog("CLIENT_HANDSHAKE_TRAFFIC_SECRET", c_hs)
         conn._keylog("SERVER_HANDSHAKE_TRAFFIC_SECRET", s_hs)
         conn._set_read_secret(s_hs)
+        # From here our own records (alerts included, RFC 8446 Appendix A.1) use the handshake keys;
+        # in compatibility mode the CCS goes first.
+        if self.plan.session_id and self.config.compatibility_mode and not conn._sent_ccs:
+            conn._send_change_cipher_spec()
+        conn._set_write_secret(c_hs)
         conn._emit(ev.KeysDerived("handshake", ("client_handshake_traffic_secret", "server_handshake_traffic_secret"),
                                   "handshake keys from the (EC)DHE shared secret and the hello transcript"))
         self._next("EncryptedExtensions", encrypted_extensions=self.read_encrypted_extensions)
@@ -286,10 +297,10 @@ class ClientHandshake(Steps):
         ee = EncryptedExtensions.decode(memoryview(raw)[4:])
         offered = self.offered_extensions
         for t in ee.extension_types:
-            if t not in _EE_ALLOWED:
-                raise IllegalParameter(f"extension {t} is not allowed in EncryptedExtensions")
             if t not in offered and t != ET.supported_groups:
                 raise _unsupported(f"server sent extension {t} that we did not offer")
+            if t not in _EE_ALLOWED:
+                raise IllegalParameter(f"extension {t} is not allowed in EncryptedExtensions")
         alpn_ext = ee.ext(ET.application_layer_protocol_negotiation)
         if alpn_ext is not None:
             protos = X.decode_alpn(alpn_ext)
@@ -299,6 +310,7 @@ class ClientHandshake(Steps):
         rsl = ee.ext(ET.record_size_limit)
         if rsl is not None:
             self.conn._write_fragment = min(self.conn._write_fragment, X.decode_record_size_limit(rsl) - 1)
+            self.conn._read_plain_limit = min(self.conn._read_plain_limit, self.config.record_size_limit - 1)
         sni_ext = ee.ext(ET.server_name)
         if sni_ext:
             raise DecodeError("server_name in EncryptedExtensions must be empty")
@@ -326,6 +338,10 @@ class ClientHandshake(Steps):
             raise IllegalParameter("server Certificate has a request context")
         if not msg.certificates:
             raise DecodeError("server sent an empty Certificate")
+        for exts in msg.entry_extensions or ():
+            for t, _ in exts:
+                if t not in self.offered_extensions:
+                    raise _unsupported(f"certificate entry carries extension {t}, which we did not ask for")
         self.server_chain = check_server_chain(self.conn, msg.certificates)
         self.transcript.add(raw)
         self._next("CertificateVerify", certificate_verify=self.read_server_certificate_verify)
@@ -335,7 +351,8 @@ class ClientHandshake(Steps):
         if cv.scheme not in self.config._schemes or cv.scheme not in TLS13_SCHEMES:
             raise IllegalParameter(f"server signed with scheme {cv.scheme:#06x}, which we did not offer for TLS 1.3")
         content = SERVER_CV_CONTEXT + self.transcript.digest()
-        if not verify_signature(self.server_chain[0].public_key(), cv.scheme, cv.signature, content):
+        check_scheme_fits_certificate(self.server_chain[0], cv.scheme)
+        if not verify_signature(leaf_public_key(self.server_chain[0]), cv.scheme, cv.signature, content):
             raise TLSError(A.decrypt_error, "server CertificateVerify signature does not verify")
         self.server_authenticated = True
         self.signature_scheme = cv.scheme
@@ -365,9 +382,6 @@ class ClientHandshake(Steps):
         conn, ks = self.conn, self.ks
         if not self.server_authenticated:  # the proof carried from CertificateVerify or the PSK
             raise TLSError(A.internal_error, "refusing to finish: the server was not authenticated")
-        if self.plan.session_id and self.config.compatibility_mode and not conn._sent_ccs:
-            conn._send_change_cipher_spec()
-        conn._set_write_secret(self.client_hs)
         if self.certificate_request is not None:
             empty = Certificate13([], self.certificate_request.context).encode()
             self.transcript.add(empty)
@@ -394,10 +408,42 @@ class ClientHandshake(Steps):
         psk = self.ks.resumption_psk(self.resumption_master, nst.nonce)
         session = Session(
             version=PV.TLSv1_3, cipher_suite=self.suite.suite, secret=psk, ticket=nst.ticket,
-            server_name=self.config.server_name, received_at=self.config.clock(), lifetime=nst.lifetime,
+            server_name=self.config.server_name, received_at=self.config.clock(),
+            lifetime=min(nst.lifetime, MAX_TICKET_LIFETIME),  # RFC 8446 §4.6.1: never keep one past 7 days
             age_add=nst.age_add, alpn_protocol=self.alpn, max_early_data=max_early,
         )
         self.conn._emit(ev.SessionTicketReceived(session, nst.lifetime))
+
+
+def _resumable(cfg) -> bool:
+    """RFC 8446 §4.6.1: resume only a live session, and only for the host it was made with."""
+    session = cfg.session
+    if session is None or not session.valid_at(cfg.clock()):
+        return False
+    return (session.server_name or "").lower().rstrip(".") == (cfg.server_name or "").lower().rstrip(".")
+
+
+def leaf_public_key(cert: x509.Certificate):
+    """The leaf's public key, or unsupported_certificate when cryptography cannot use it."""
+    try:
+        return cert.public_key()
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        raise TLSError(A.unsupported_certificate, f"cannot use the certificate's public key: {exc}") from None
+
+
+def check_scheme_fits_certificate(cert: x509.Certificate, scheme: int) -> None:
+    """RFC 8446 §4.2.3: rsa_pss_pss_* needs an RSASSA-PSS key, rsa_pss_rsae_* / rsa_pkcs1_* an rsaEncryption key."""
+    from cryptography.x509.oid import PublicKeyAlgorithmOID
+
+    oid = cert.public_key_algorithm_oid
+    if SignatureScheme.rsa_pss_pss_sha256 <= scheme <= SignatureScheme.rsa_pss_pss_sha512:
+        if oid != PublicKeyAlgorithmOID.RSASSA_PSS:
+            raise IllegalParameter("rsa_pss_pss signature from a certificate whose key is not RSASSA-PSS")
+    elif scheme in _RSAE_SCHEMES and oid != PublicKeyAlgorithmOID.RSAES_PKCS1_v1_5:
+        raise IllegalParameter("RSA signature scheme does not match the certificate's key")
+
+
+_RSAE_SCHEMES = frozenset({0x0804, 0x0805, 0x0806, 0x0201, 0x0401, 0x0501, 0x0601})
 
 
 def _unsupported(message: str) -> TLSError:

@@ -74,7 +74,7 @@ def build_client_hello(config, plan: HelloPlan, binder_lengths: list[int] | None
     has13 = plan.offers_tls13
     if plan.sni:
         add((ET.server_name, X.encode_server_name(plan.sni)))
-    if has12 and config.extended_master_secret:
+    if has12 and (config.extended_master_secret or plan.tls12_session is not None):  # RFC 7627 §5.3
         add((ET.extended_master_secret, b""))
     add((ET.renegotiation_info, vec8(b"")))
     add((ET.supported_groups, X.encode_u16_list(config._groups)))

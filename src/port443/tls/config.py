@@ -286,6 +286,8 @@ class ServerConfig:
         set_(self, "_alpn_certified", by_alpn)
         if self.ticket_keys is None:
             set_(self, "ticket_keys", TicketKeys())
+        if not 0 <= self.ticket_lifetime <= 604800:
+            raise ConfigError("ticket_lifetime must be between 0 and 604800 seconds (7 days, RFC 8446 §4.6.1)")
         if self.session_cache is None:
             from port443.tls.session import SessionCache
 

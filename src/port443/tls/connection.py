@@ -15,7 +15,7 @@ from typing import Any
 from port443.tls import events as ev
 from port443.tls import kex
 from port443.tls.enums import AlertDescription as A
-from port443.tls.enums import AlertLevel, ContentType, HandshakeType, KeyUpdateRequest, ProtocolVersion
+from port443.tls.enums import AlertLevel, ContentType, HandshakeType, KeyUpdateRequest, ProtocolVersion, name_of
 from port443.tls.errors import (
     ConnectionClosedError, DecodeError, IllegalParameter, RecordOverflow, TLSError, UnexpectedMessage,
 )
@@ -24,6 +24,9 @@ from port443.tls.record import MAX_CIPHERTEXT_12, MAX_CIPHERTEXT_13, MAX_PLAINTE
 
 _CT = ContentType
 _VALID_TYPES = frozenset((20, 21, 22, 23, 24))
+# Records that move nothing forward (ignored CCS, empty application data, warnings,
+# KeyUpdates) in a row before we call it a flood and stop.
+MAX_IDLE_RECORDS = 64
 _CCS_RECORD = b"\x14\x03\x03\x00\x01\x01"
 
 
@@ -66,6 +69,9 @@ class Connection:
         self._sent_ccs = False
         self._sent_close = False
         self._peer_closed = False
+        self._peer_fatal = False  # the peer sent a fatal alert: nothing more may be sent (RFC 8446 §6)
+        self._idle_records = 0
+        self._read_plain_limit = MAX_PLAINTEXT  # lowered by a negotiated record_size_limit (RFC 8449)
         self._failed: TLSError | None = None
         self.client_random = b""
         self.server_random = b""
@@ -116,7 +122,7 @@ class Connection:
 
     def send(self, data: bytes) -> None:
         """Queue application data; it is encrypted into data_to_send()."""
-        if not self._can_write_app or self._sent_close or self._failed is not None:
+        if not self._can_write_app or self._sent_close or self._failed is not None or self._peer_fatal:
             raise ConnectionClosedError(
                 "cannot send application data: " + ("the handshake is not complete" if not self._can_write_app else "the connection is closed")
             )
@@ -134,7 +140,7 @@ class Connection:
 
     def close(self) -> None:
         """Send close_notify; nothing more can be sent."""
-        if self._sent_close or self._failed is not None:
+        if self._sent_close or self._failed is not None or self._peer_fatal:
             return
         self._send_alert(AlertLevel.warning, A.close_notify)
         self._sent_close = True
@@ -143,7 +149,7 @@ class Connection:
         """TLS 1.3 KeyUpdate: send one, switch our sending keys, and maybe ask the peer to do the same."""
         if self.version != ProtocolVersion.TLSv1_3 or not self.handshake_complete:
             raise ConnectionClosedError("KeyUpdate needs a completed TLS 1.3 handshake")
-        if self._sent_close or self._failed is not None:
+        if self._sent_close or self._failed is not None or self._peer_fatal:
             raise ConnectionClosedError()
         req = KeyUpdateRequest.update_requested if request_peer_update else KeyUpdateRequest.update_not_requested
         self._send_key_update(req)
@@ -190,13 +196,24 @@ class Connection:
     def _process_record(self, ctype: int, hdr: bytes, payload: memoryview) -> None:
         if ctype == _CT.change_cipher_spec:
             self._receive_change_cipher_spec(payload)
+            self._idle()
+            return
+        if ctype == _CT.alert and self._plaintext_alert_allowed(payload):
+            # RFC 8446 Appendix A.1: a client may still send alerts in the clear right after
+            # the ServerHello, before it has switched to the handshake keys.
+            self._receive_alert(bytes(payload))
             return
         ctype, plain = self._read.open(ctype, hdr, payload)
+        if len(plain) > self._read_plain_limit:
+            raise RecordOverflow(f"record of {len(plain)} bytes is over the {self._read_plain_limit}-byte limit we set")
         if ctype == _CT.application_data:
             if not self._can_read_app or self._hs_in:
                 raise UnexpectedMessage("application data before the handshake completed")
             if plain:
+                self._idle_records = 0
                 self._collect.append(ev.ApplicationData(plain))
+            else:
+                self._idle()
         elif ctype == _CT.handshake:
             if not plain:
                 raise UnexpectedMessage("empty handshake record")
@@ -207,7 +224,16 @@ class Connection:
         elif ctype == _CT.change_cipher_spec:
             raise UnexpectedMessage("ChangeCipherSpec inside an encrypted record")
         else:
-            raise UnexpectedMessage(f"unexpected {ContentType(ctype).name} record")
+            raise UnexpectedMessage(f"unexpected {name_of(ContentType, ctype)} record")
+
+    def _idle(self) -> None:
+        self._idle_records += 1
+        if self._idle_records > MAX_IDLE_RECORDS:
+            raise UnexpectedMessage(f"more than {MAX_IDLE_RECORDS} records in a row that carry nothing")
+
+    def _plaintext_alert_allowed(self, payload: memoryview) -> bool:
+        return (not self.is_client and self.version == ProtocolVersion.TLSv1_3 and not self.handshake_complete
+                and self._read.encrypted and len(payload) == 2)
 
     def _receive_change_cipher_spec(self, payload: memoryview) -> None:
         if bytes(payload) != b"\x01":
@@ -240,6 +266,8 @@ class Connection:
                 return
 
     def _receive_alert(self, plain: bytes) -> None:
+        if not plain:
+            raise UnexpectedMessage("empty alert record")
         if len(plain) != 2:
             raise DecodeError("alert record is not 2 bytes")
         level, desc = plain[0], plain[1]
@@ -250,12 +278,17 @@ class Connection:
             self._peer_closed = True
             self._collect.append(ev.ConnectionClosed(clean=True))
             return
-        if desc == A.user_canceled or (level == AlertLevel.warning and self.version != ProtocolVersion.TLSv1_3 and desc == A.no_renegotiation):
-            return
-        if level == AlertLevel.warning and self.version == ProtocolVersion.TLSv1_2:
-            return  # TLS 1.2 warnings do not end the connection
+        if desc == A.user_canceled or level == AlertLevel.warning and self._warnings_are_warnings():
+            self._idle()
+            return  # TLS 1.2 warnings (and user_canceled) do not end the connection
         self._peer_closed = True
+        self._peer_fatal = True
         self._collect.append(ev.ConnectionClosed(clean=False))
+
+    def _warnings_are_warnings(self) -> bool:
+        if self.version is not None:
+            return self.version == ProtocolVersion.TLSv1_2
+        return ProtocolVersion.TLSv1_2 in self.config._versions  # before the ServerHello: 1.2 may yet be chosen
 
     # ------------------------------------------------------------ record output
     def _send_handshake(self, message: bytes) -> None:
@@ -331,6 +364,7 @@ class Connection:
 
     def _receive_key_update(self, raw: bytes) -> None:
         msg = KeyUpdate.decode(memoryview(raw)[4:])
+        self._idle()
         self._set_read_secret(self._key_schedule.next_traffic_secret(self._read_secret))
         requested = msg.request_update == KeyUpdateRequest.update_requested
         self._collect.append(ev.KeyUpdated("receive", requested))

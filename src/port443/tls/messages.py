@@ -247,8 +247,6 @@ class NewSessionTicket13(_HasExtensions):
             raise DecodeError("NewSessionTicket without extensions")
         exts = decode_extension_block(r, "NewSessionTicket")
         r.expect_end("NewSessionTicket")
-        if lifetime > 604800:
-            raise IllegalParameter("ticket lifetime over 7 days")
         return cls(lifetime, age_add, nonce, ticket, exts)
 
 

@@ -93,10 +93,10 @@ class Tls13Protection:
             inner = self.aead.decrypt(self._nonce(), payload, hdr)
         except InvalidTag:
             raise BadRecordMac() from None
+        if len(inner) > MAX_PLAINTEXT + 1:  # the whole TLSInnerPlaintext, padding included (§5.4)
+            raise RecordOverflow("decrypted record is over 2^14+1 bytes")
         if inner[-1] == 0:
             inner = inner.rstrip(b"\x00")
             if not inner:
                 raise UnexpectedMessage("record with no content type (all padding)")
-        if len(inner) > MAX_PLAINTEXT + 1:
-            raise RecordOverflow("decrypted record is over 2^14 bytes")
         return inner[-1], inner[:-1]

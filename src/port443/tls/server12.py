@@ -20,7 +20,7 @@ from port443.tls.enums import AlertDescription as A
 from port443.tls.enums import AlertLevel
 from port443.tls.enums import ExtensionType as ET
 from port443.tls.enums import NamedGroup, ProtocolVersion as PV
-from port443.tls.errors import HandshakeFailure, TLSError
+from port443.tls.errors import HandshakeFailure, IllegalParameter, TLSError
 from port443.tls.kex import SUPPORTED_GROUPS, _dh, _public_bytes
 from port443.tls.key_schedule import constant_time_equal
 from port443.tls.messages import DOWNGRADE_TLS12, Finished, ServerHello
@@ -63,6 +63,8 @@ class Server12Handshake(Steps):
             raise HandshakeFailure("renegotiation_info is not empty in an initial handshake (RFC 5746)")
         self.secure_renegotiation = info.renegotiation_info is not None or SCSV_RENEGOTIATION in hello.cipher_suites
         self.ems = info.extended_master_secret
+        if info.ec_point_formats is not None and 0 not in info.ec_point_formats:
+            raise IllegalParameter("client does not accept uncompressed EC points (RFC 8422 §5.1.2)")
         self.alpn = choose_alpn(cfg, info)
         self.state = self._find_session(info)
         if self.state is not None:
@@ -102,10 +104,14 @@ class Server12Handshake(Steps):
             return None
         if state.cipher_suite not in info.hello.cipher_suites or state.cipher_suite not in cfg._suites:
             return None
-        if cfg.clock() - state.issued_at > cfg.ticket_lifetime or state.extended_master_secret != self.ems:
-            return None  # RFC 7627 §5.3: never resume across a change in EMS; do a full handshake
+        if cfg.clock() - state.issued_at > cfg.ticket_lifetime:
+            return None
         if (state.server_name or None) != (info.sni or None):
             return None
+        if state.extended_master_secret and not self.ems:
+            raise HandshakeFailure("client resumes an extended-master-secret session without the extension (RFC 7627 §5.3)")
+        if not state.extended_master_secret:
+            return None  # a session without EMS is not resumed: a full handshake, now with EMS if offered
         return state
 
     # ------------------------------------------------------------ our first flight
@@ -127,6 +133,12 @@ class Server12Handshake(Steps):
             exts.append((ET.ec_point_formats, vec8(b"\x00")))
         if self.issue_ticket:
             exts.append((ET.session_ticket, b""))
+        if info.sni and not resumed:  # we used the name to pick the certificate (RFC 6066 §3)
+            exts.append((ET.server_name, b""))
+        if info.record_size_limit is not None and cfg.record_size_limit is not None:
+            exts.append((ET.record_size_limit, X.u16(min(cfg.record_size_limit, 16384))))
+            conn._write_fragment = min(conn._write_fragment, info.record_size_limit)  # RFC 8449: no -1 in 1.2
+            conn._read_plain_limit = min(conn._read_plain_limit, cfg.record_size_limit)
         if self.alpn is not None:
             exts.append((ET.application_layer_protocol_negotiation, X.encode_alpn([self.alpn.encode("latin-1")])))
         self._send(ServerHello(random, self.suite.suite, exts, self.session_id).encode())

@@ -143,6 +143,10 @@ class ServerHandshake(Steps):
             raise IllegalParameter("second ClientHello did not echo our cookie")
         if info.early_data:
             raise IllegalParameter("early data after a HelloRetryRequest")
+        if info.hello.compression_methods != b"\x00" or info.hello.legacy_version != first.legacy_version:
+            raise IllegalParameter("second ClientHello changed its compression methods or legacy version")
+        if _unchanging(info.hello) != _unchanging(first):
+            raise IllegalParameter("second ClientHello changed extensions other than key_share, cookie, pre_shared_key, padding")
         shares = info.shares or []
         if len(shares) != 1 or shares[0][0] != self.hrr_group:
             raise IllegalParameter("second ClientHello does not carry exactly the requested key share")
@@ -237,6 +241,7 @@ class ServerHandshake(Steps):
         if info.record_size_limit is not None:
             if cfg.record_size_limit is not None:
                 exts.append((ET.record_size_limit, u16(cfg.record_size_limit)))
+                conn._read_plain_limit = min(conn._read_plain_limit, cfg.record_size_limit - 1)
             conn._write_fragment = min(conn._write_fragment, info.record_size_limit - 1)
         if info.sni:  # we used the name (to pick a certificate or check the ticket): acknowledge it
             exts.append((ET.server_name, b""))
@@ -310,6 +315,15 @@ class ServerHandshake(Steps):
             conn._send_handshake(NewSessionTicket13(cfg.ticket_lifetime, age_add, nonce, ticket).encode())
             conn._emit(ev.SessionTicketSent(cfg.ticket_lifetime))
         conn._flush_handshake()
+
+
+# What a second ClientHello may change (RFC 8446 §4.1.2): the key share, the cookie, early data,
+# the PSK (its ticket age and binder) and the padding.
+_MAY_CHANGE = frozenset({ET.key_share, ET.cookie, ET.early_data, ET.pre_shared_key, ET.padding})
+
+
+def _unchanging(hello) -> list:
+    return [(t, d) for t, d in hello.extensions if t not in _MAY_CHANGE]
 
 
 def _hash_of(suite, data: bytes) -> bytes:

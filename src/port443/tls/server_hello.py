@@ -15,7 +15,7 @@ from port443.tls import extensions as X
 from port443.tls.enums import AlertDescription as A
 from port443.tls.enums import ExtensionType as ET
 from port443.tls.enums import ProtocolVersion as PV
-from port443.tls.errors import DecodeError, HandshakeFailure, TLSError
+from port443.tls.errors import HandshakeFailure, TLSError
 from port443.tls.messages import ClientHello
 from port443.tls.sigs import choose_scheme
 from port443.tls.suites import SUITES
@@ -117,7 +117,7 @@ def choose_version(config, info: ClientHelloInfo) -> PV:
             if v in info.versions:
                 return v
         if not info.versions:
-            raise DecodeError("empty supported_versions")
+            raise TLSError(A.protocol_version, "supported_versions offers no version we know (only GREASE)")
     elif info.hello.legacy_version >= PV.TLSv1_2 and PV.TLSv1_2 in ours:
         return PV.TLSv1_2
     offered = ", ".join(_label(v) for v in (info.versions or [info.hello.legacy_version]))

@@ -55,7 +55,10 @@ def key_schemes(key, tls13: bool) -> list[SS]:
     if isinstance(key, (ec.EllipticCurvePrivateKey, ec.EllipticCurvePublicKey)):
         curve = _curve_name(key)
         out = [s for s, (_, c) in _ECDSA.items() if c == curve]
-        return out if tls13 else out + [SS.ecdsa_sha1]
+        if tls13:
+            return out
+        # TLS 1.2's ECDSA schemes name only the hash: any curve goes (RFC 8446 §4.2.3); ours first.
+        return out + [s for s, (_, c) in _ECDSA.items() if c is not None and c != curve] + [SS.ecdsa_sha1]
     if isinstance(key, (ed25519.Ed25519PrivateKey, ed25519.Ed25519PublicKey)):
         return [SS.ed25519]
     if isinstance(key, (ed448.Ed448PrivateKey, ed448.Ed448PublicKey)):
