@@ -47,8 +47,8 @@ class EngineTLS(asyncio.Protocol):
 
 
 @contextlib.contextmanager
-def engine_servers(config, addresses=("127.0.0.1",)):
-    """Our engine's server on each address (port 0); yields [(address, port), ...]."""
+def engine_servers(config, addresses=("127.0.0.1",), port: int = 0):
+    """Our engine's server on each address (the kernel's port, or `port`); yields [(address, port), ...]."""
     loop = asyncio.new_event_loop()
     ready = threading.Event()
     servers: list = []
@@ -56,7 +56,7 @@ def engine_servers(config, addresses=("127.0.0.1",)):
 
     async def start() -> None:
         for address in addresses:
-            server = await loop.create_server(lambda: EngineTLS(config), address, 0, backlog=512)
+            server = await loop.create_server(lambda: EngineTLS(config), address, port, backlog=512)
             servers.append(server)
             bound.append((address, server.sockets[0].getsockname()[1]))
         ready.set()

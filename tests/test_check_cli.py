@@ -132,3 +132,52 @@ def test_hsts_parsing():
     assert parse_hsts("includeSubDomains").problems == ["no max-age: browsers ignore the header"]
     assert "preload" in parse_hsts("max-age=300; preload").problems[0]
     assert "twice" in parse_hsts("max-age=1; max-age=2").problems[0]
+
+
+def test_a_full_accept_queue_reads_as_filtered():
+    """A listener whose accept queue is full drops SYNs, as a firewall would: no answer within the timeout."""
+    from port443.audit.check import CheckOptions, run_check
+    from port443.audit.prober import Limits
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    held = []
+    try:
+        for _ in range(3):
+            c = socket.socket()
+            c.setblocking(False)
+            c.connect_ex(("127.0.0.1", port))
+            held.append(c)
+        r = run_check("127.0.0.1", port, CheckOptions(limits=Limits(connect_timeout=1), http_port=None))[0]
+    finally:
+        for c in held:
+            c.close()
+        listener.close()
+    assert r["reachability"]["status"] == "filtered"
+    assert "firewall" in r["reachability"]["detail"]
+
+
+def test_every_address_of_a_name_is_audited(monkeypatch, test_pki):
+    """The name resolves to two loopback addresses (DNS replaced by a table); each gets its own report."""
+    import asyncio
+
+    from port443.audit.check import CheckOptions, check_host
+
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    config = ServerConfig(certificate_chain=str(test_pki.chain_file("ecdsa-p256")),
+                          private_key=str(test_pki.key_file("ecdsa-p256")))
+    infos = [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port)) for a in ("127.0.0.1", "127.0.0.3")]
+
+    async def table(*args, **kw):
+        return infos
+    monkeypatch.setattr(asyncio.BaseEventLoop, "getaddrinfo", lambda self, *a, **kw: table())
+    with engine_servers(config, ["127.0.0.1", "127.0.0.3"], port):
+        reports = asyncio.run(check_host("site.test", port, CheckOptions(depth="quick", cafile=str(test_pki.cafile),
+                                                                          server_name="localhost")))
+    assert [r["target"]["address"] for r in reports] == ["127.0.0.1", "127.0.0.3"]
+    assert all(r["handshake"]["ok"] and r["certificates"][0]["trusted"] for r in reports)
