@@ -273,3 +273,16 @@ def test_tls12_server_acknowledges_sni_and_record_size_limit():
     sh = ServerHello.decode(payload[4:4 + int.from_bytes(payload[1:4], "big")])
     assert sh.ext(ET.server_name) == b"" and sh.has(ET.record_size_limit)
     assert server._write_fragment == 2048
+
+
+def test_tls12_answers_close_notify_and_tls13_allows_a_half_close():
+    for version, answered in (("TLSv1.2", True), ("TLSv1.3", False)):
+        client, server = pair(client_kw=dict(versions=(version,)))
+        handshake(client, server)
+        client.close()
+        server.receive_data(client.data_to_send())
+        assert bool(server.data_to_send()) is answered
+        if not answered:
+            server.send(b"still talking")
+            got = [e.data for e in client.receive_data(server.data_to_send()) if hasattr(e, "data")]
+            assert got == [b"still talking"]

@@ -277,6 +277,8 @@ class Connection:
         if desc == A.close_notify:
             self._peer_closed = True
             self._collect.append(ev.ConnectionClosed(clean=True))
+            if self.version == ProtocolVersion.TLSv1_2:
+                self.close()  # RFC 5246 §7.2.1: answer with our own close_notify (1.3 allows a half-close)
             return
         if desc == A.user_canceled or level == AlertLevel.warning and self._warnings_are_warnings():
             self._idle()
