@@ -41,6 +41,12 @@ def wall(cmd: list[str], timeout: float = 600) -> tuple[float, int]:
     return time.perf_counter() - start, proc.returncode
 
 
+def port443_script() -> str:
+    """The console script beside this interpreter (not a version-manager shim, which adds its own start-up)."""
+    beside = Path(sys.executable).parent / "port443"
+    return str(beside) if beside.exists() else shutil.which("port443") or "port443"
+
+
 def find_sslyze() -> str | None:
     for candidate in (os.environ.get("SSLYZE"), shutil.which("sslyze"), "/opt/sslyze-venv/bin/sslyze"):
         if candidate and os.path.exists(candidate):
@@ -59,7 +65,7 @@ def main() -> None:
 
     with nginx_server(work / "nginx", pki.chain_file("ecdsa-p256"), pki.key_file("ecdsa-p256"), NGINX_TLS) as port:
         target = f"127.0.0.1:{port}"
-        ours_cli = ["port443", "check", target, "--json", "--cafile", str(pki.cafile), "--sni", "localhost",
+        ours_cli = [port443_script(), "check", target, "--json", "--cafile", str(pki.cafile), "--sni", "localhost",
                     "--no-http"]
         opts = CheckOptions(cafile=str(pki.cafile), http_port=None, server_name="localhost")
         report = run_check("127.0.0.1", port, opts)[0]  # warm-up, and the depth we claim
