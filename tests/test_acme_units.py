@@ -130,3 +130,19 @@ def test_retry_after_never_raises(value):
 def test_serve_domain_bad_usage(tmp_path, args, words):
     done = run_cli(tmp_path, "serve", "--port", "0", *args)
     assert done.returncode == 2 and words in done.stderr and done.stderr.count("\n") == 1, done.stderr
+
+
+def test_serve_config_file_keys(tmp_path):
+    """docs/acme.md's config keys reach the ACME settings; a public site listens on every interface."""
+    from port443.acme.client import LETSENCRYPT_STAGING
+    from port443.acme.serving import settings_from
+    from port443.serve import config as serve_config
+
+    path = tmp_path / "site.toml"
+    path.write_text(f'domains = ["{DOMAIN}"]\nemail = "ops@port443.test"\nstaging = true\n'
+                    'challenge = "tls-alpn-01"\nacme-ca-file = "ca.pem"\n')
+    cfg = serve_config.build(serve_config.load_file(path), {})
+    settings = settings_from(cfg)
+    assert settings.domains == (DOMAIN,) and settings.email == "ops@port443.test"
+    assert settings.directory == LETSENCRYPT_STAGING and settings.challenge == "tls-alpn-01"
+    assert settings.ca_file == str(tmp_path / "ca.pem") and cfg.bind_host == ""  # relative to the file

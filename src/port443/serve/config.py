@@ -151,7 +151,7 @@ def load_file(path: Path) -> dict[str, Any]:
         elif k == "cert":
             out["certs"] = _cert_pairs(value, base)
         elif k in TOP_KEYS:
-            out[k] = base / value if k == "root" and isinstance(value, str) else value
+            out[k] = base / value if k in ("root", "acme_ca_file") and isinstance(value, str) else value
         else:
             raise ServeConfigError(f"--config {path}: unknown setting {raw!r}; known: "
                                    f"{', '.join(sorted(TOP_KEYS | {'limits'}))}")
