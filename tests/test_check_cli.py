@@ -181,3 +181,26 @@ def test_every_address_of_a_name_is_audited(monkeypatch, test_pki):
                                                                           server_name="localhost")))
     assert [r["target"]["address"] for r in reports] == ["127.0.0.1", "127.0.0.3"]
     assert all(r["handshake"]["ok"] and r["certificates"][0]["trusted"] for r in reports)
+
+
+def test_plain_http_on_the_tls_port_is_named():
+    """An HTTP server on the port answers our ClientHello with an HTTP error: reported as not TLS, with its words."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+
+    def answer():
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(4096)
+            conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+    import threading
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    try:
+        done = run(f"127.0.0.1:{listener.getsockname()[1]}", "--json", "--no-http", "--timeout", "3")
+    finally:
+        thread.join(5)
+        listener.close()
+    reach = json.loads(done.stdout)["reachability"]
+    assert done.returncode == 3 and reach["status"] == "not-tls" and "plain HTTP (HTTP/1.1 400" in reach["detail"]

@@ -275,3 +275,18 @@ def test_certificate_diagnoses_of_the_badssl_set(tmp_path):
         assert codes == set(f.codes), name
         assert cert["trusted"] == f.trusted, name
         assert (r["grade"]["grade"] in ("T", "M")) == (not f.trusted), name
+
+
+def test_nginx_with_rsa_and_ecdsa_certificates_shows_both_chains(test_pki, tmp_path):
+    extra = (f"ssl_certificate {test_pki.chain_file('rsa2048')}; ssl_certificate_key {test_pki.key_file('rsa2048')}; "
+             "ssl_protocols TLSv1.2 TLSv1.3;")
+    with nginx_server(tmp_path, test_pki.chain_file("ecdsa-p256"), test_pki.key_file("ecdsa-p256"), extra) as port:
+        r = check(port, cafile=str(test_pki.cafile))
+    keys = sorted(c["key"] for c in r["certificates"])
+    assert keys == ["ECDSA secp256r1 256", "RSA 2048"]
+    seen = {c["key"]: c["seen_in"] for c in r["certificates"]}
+    assert "TLSv1.3 RSA" in seen["RSA 2048"] and "TLSv1.2 RSA suites" in seen["RSA 2048"]
+    assert "TLSv1.3 ECDSA" in seen["ECDSA secp256r1 256"]
+    assert all(c["trusted"] for c in r["certificates"])
+    auths = {a["auth"] for a in r["suites"]["TLSv1.2"]["accepted"]}
+    assert auths == {"RSA", "ECDSA"}
