@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from port443.tls.codec import Reader, u16, vec8, vec16
+from port443.tls.codec import Reader, u16, vec16
 from port443.tls.enums import ExtensionType as ET
 from port443.tls.errors import TLSError
 from port443.tls.extensions import decode_u16_list, decode_supported_versions_ch
@@ -113,7 +113,9 @@ class Emulator(asyncio.Protocol):
             return
         r = Reader(self.buf[3:])
         r.u16("version")
-        specs_len, sid_len, ch_len = r.u16("specs"), r.u16("sid"), r.u16("challenge")
+        specs_len = r.u16("specs")
+        r.u16("session id length")
+        r.u16("challenge length")
         specs = r.raw(specs_len, "specs")
         offered = {int.from_bytes(specs[i:i + 3], "big") for i in range(0, specs_len, 3)}
         common = [k for k in self.s.sslv2_kinds if k in offered]

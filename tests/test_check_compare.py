@@ -102,7 +102,7 @@ def differences(a: dict, b: dict, tool: str) -> list[tuple[str, str]]:
     for proto in sorted(set(a["suites"]) | set(b["suites"])):
         mine, theirs = a["suites"].get(proto, set()), b["suites"].get(proto, set())
         if mine != theirs:
-            out.append((f"suites", f"{proto}: only port443 {sorted(mine - theirs)}, only {tool} "
+            out.append(("suites", f"{proto}: only port443 {sorted(mine - theirs)}, only {tool} "
                                    f"{sorted(theirs - mine)}"))
     if b["groups"] is not None and a["groups"] != b["groups"]:
         extra = a["groups"] - b["groups"]

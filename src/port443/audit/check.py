@@ -16,9 +16,10 @@ import time
 from dataclasses import dataclass, field, replace
 
 from port443.audit import certs as C, features as F, groups as G, http as H, vulns as V
-from port443.audit.grade import compute_grade
-from port443.audit.hellos import PROTOCOLS, HelloOptions, client_hello, sni_for
+from port443.audit.grade import compute_grade, ec_equivalent
+from port443.audit.hellos import EC_GROUPS, FFDHE_GROUPS, PROTOCOLS, HelloOptions, client_hello, sni_for
 from port443.audit.kx import load_der
+from port443.audit.suite_registry import BY_CODE
 from port443.audit.mozilla import SOURCE as MOZILLA_SOURCE, VERSION as MOZILLA_VERSION, cert_facts, check_profiles
 from port443.audit.prober import BudgetExceeded, Limits, Prober, Target, Unreachable
 from port443.audit.suites import ProtocolResult, enumerate_protocol
@@ -169,11 +170,11 @@ async def _full(prober: Prober, opts: CheckOptions, report: dict) -> None:
         dhe = [a.suite.code for a in protos[legacy].accepted if a.suite.kx_kind == "DHE"]
         jobs = []
         if ecdhe:
-            jobs.append(G.tls12_groups(prober, legacy, hello, ecdhe, "ECDHE", G.EC_GROUPS, grp,
+            jobs.append(G.tls12_groups(prober, legacy, hello, ecdhe, "ECDHE", EC_GROUPS, grp,
                                        _ecdsa_curve(protos[legacy])))
         if dhe:
-            jobs.append(G.tls12_groups(prober, legacy, replace(hello, groups=G.FFDHE_GROUPS), dhe, "DHE",
-                                       G.FFDHE_GROUPS, grp))
+            jobs.append(G.tls12_groups(prober, legacy, replace(hello, groups=FFDHE_GROUPS), dhe, "DHE",
+                                       FFDHE_GROUPS, grp))
         out = await asyncio.gather(*jobs)
         if ecdhe:
             grp.tls12_ec = out[0]
@@ -189,7 +190,7 @@ async def _full(prober: Prober, opts: CheckOptions, report: dict) -> None:
         schemes.tls13 = await G.tls13_schemes(prober, sni)
 
     async def extensions():
-        cbc = [c for c in legacy_codes if G.BY_CODE[c].cbc]
+        cbc = [c for c in legacy_codes if BY_CODE[c].cbc]
         await F.tls12_extensions(prober, legacy, hello, legacy_codes, cbc, feats)
         if legacy != "SSLv3":
             await F.alpn_each(prober, legacy, hello, legacy_codes, feats)
@@ -378,11 +379,9 @@ def grade_facts(protos, supported, feats: F.Features, vul: dict, reviewed, http:
         if a.kx.kind == "DHE":
             dh_bits.append(a.kx.bits)
         if a.kx.kind == "ECDHE" and a.kx.bits:
-            from port443.audit.grade import ec_equivalent
             kx_bits.append(ec_equivalent(a.kx.bits))
     rsa_bits = [c.key_bits for c in reviewed if c.key_type == "RSA"]
     for c in reviewed:
-        from port443.audit.grade import ec_equivalent
         kx_bits.append(c.key_bits if c.key_type == "RSA" else ec_equivalent(c.key_bits))
     modern = [a for p, a in acc if p in ("TLSv1.2", "TLSv1.3")]
     first_choice = [protos[p].accepted[0].suite for p in ("TLSv1.3", "TLSv1.2") if protos[p].accepted]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from port443.audit.hellos import EC_GROUPS, FFDHE_GROUPS, TLS13_GROUPS, ALL_SCHEMES, HelloOptions, client_hello
+from port443.audit.hellos import ALL_SCHEMES, TLS13_GROUPS, HelloOptions, client_hello
 from port443.audit.kx import read_key_exchange
 from port443.audit.prober import Prober
 from port443.audit.suite_registry import BY_CODE
