@@ -17,7 +17,6 @@ from pebble_server import pebble_ca, reserve_port
 from port443.acme import store
 from port443.acme.board import ChallengeBoard
 from port443.acme.client import AcmeSettings, obtain
-from port443.acme.reasons import AcmeError
 from port443.acme.renew import Backoff, RenewalManager, renewal_time
 from port443.acme.responders import Responders
 from port443.pki.files import load_certificates

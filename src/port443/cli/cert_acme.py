@@ -6,7 +6,6 @@ Registered by the `cert` group (cert.py); exit codes are the group's.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
