@@ -25,7 +25,7 @@ from port443.tls.enums import HandshakeType as HT
 from port443.tls.errors import TLSError
 from port443.tls.messages import HRR_RANDOM
 from port443.tls.messages12 import Certificate12, ServerKeyExchange
-from port443.tls.server_hello import _label as version_label  # the engine's version names
+from port443.tls.server_hello import version_label  # the engine's version names
 from port443.tls.server_hello import read_client_hello
 from port443.tls.suites import SUITES, CipherSuite
 

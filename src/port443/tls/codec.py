@@ -34,8 +34,12 @@ class Reader:
         return self.data[p]
 
     def u16(self, what: str = "field") -> int:
-        p = self._take(2, what)
-        return _from(self.data[p:p + 2], "big")
+        p = self.pos
+        if self.end - p < 2:
+            raise DecodeError(f"truncated {what}: need 2 bytes, have {self.end - p}")
+        self.pos = p + 2
+        d = self.data
+        return (d[p] << 8) | d[p + 1]
 
     def u24(self, what: str = "field") -> int:
         p = self._take(3, what)
@@ -53,7 +57,16 @@ class Reader:
         return self.raw(self.u8(what), what)
 
     def vec16(self, what: str = "vector") -> bytes:
-        return self.raw(self.u16(what), what)
+        p = self.pos
+        end = self.end
+        if end - p < 2:
+            raise DecodeError(f"truncated {what}: need 2 bytes, have {end - p}")
+        d = self.data
+        n = (d[p] << 8) | d[p + 1]
+        if n > end - p - 2:
+            raise DecodeError(f"truncated {what}: need {n} bytes, have {end - p - 2}")
+        self.pos = p + 2 + n
+        return bytes(d[p + 2:p + 2 + n])
 
     def vec24(self, what: str = "vector") -> bytes:
         return self.raw(self.u24(what), what)

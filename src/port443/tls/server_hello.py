@@ -51,7 +51,7 @@ class ClientHelloInfo:
         h = self.hello
         versions = self.versions if self.versions is not None else [h.legacy_version]
         return ev.ClientHelloReceived(
-            versions=tuple(_label(v) for v in versions), legacy_version=h.legacy_version,
+            versions=tuple(version_label(v) for v in versions), legacy_version=h.legacy_version,
             cipher_suites=tuple(h.cipher_suites), groups=tuple(self.groups),
             key_share_groups=tuple(g for g, _ in self.shares or ()),
             signature_algorithms=tuple(self.signature_algorithms or ()), random=h.random, server_name=self.sni,
@@ -61,7 +61,8 @@ class ClientHelloInfo:
         )
 
 
-def _label(v: int) -> str:
+def version_label(v: int) -> str:
+    """The version's name ("TLSv1.3", "SSLv3"), or its code point when it has none."""
     try:
         return PV(v).label
     except ValueError:
@@ -120,7 +121,7 @@ def choose_version(config, info: ClientHelloInfo) -> PV:
             raise TLSError(A.protocol_version, "supported_versions offers no version we know (only GREASE)")
     elif info.hello.legacy_version >= PV.TLSv1_2 and PV.TLSv1_2 in ours:
         return PV.TLSv1_2
-    offered = ", ".join(_label(v) for v in (info.versions or [info.hello.legacy_version]))
+    offered = ", ".join(version_label(v) for v in (info.versions or [info.hello.legacy_version]))
     raise TLSError(A.protocol_version, f"no common TLS version (client offers {offered})")
 
 
