@@ -58,6 +58,7 @@ class Script:
     ccs_injection: bool = False
     rsa_oracle: bool = False
     ticketbleed: bool = False
+    max_suites: int = 0  # > 0: close on a hello offering more suites (the intolerance of some old servers)
     connections: list[str] = field(default_factory=list)
 
 
@@ -127,6 +128,9 @@ class Emulator(asyncio.Protocol):
     # --- TLS hellos -------------------------------------------------------------------
     def _hello(self, ch: ClientHello) -> None:
         s = self.s
+        if s.max_suites and len(ch.cipher_suites) > s.max_suites:
+            self._close()
+            return
         sv = ch.ext(ET.supported_versions)
         if sv is not None and 0x0304 in decode_supported_versions_ch(sv):
             if "TLSv1.3" in s.versions:

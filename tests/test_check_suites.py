@@ -74,8 +74,9 @@ def test_exact_protocols_and_suites_in_server_order(test_pki):
     assert kx["TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"].startswith("ECDHE x25519")
     for p in ("SSLv2", "SSLv3", "TLSv1", "TLSv1.1"):
         assert not results[p].accepted, p
-    # (accepted + 1) per protocol, one preference hello each for 1.2 and 1.3, one per absent protocol
-    assert connections == (4 + 1 + 1) + (2 + 1 + 1) + 4
+    # (accepted + 1) per protocol, one preference hello each for 1.2 and 1.3, one per absent protocol, and two
+    # bundles of at most 128 suites for SSLv3, which OpenSSL refuses with handshake_failure, not protocol_version
+    assert connections == (4 + 1 + 1) + (2 + 1 + 1) + 4 + 2
 
 
 def test_client_preference_and_old_protocols(test_pki):
@@ -103,3 +104,20 @@ def test_answer_parser_survives_garbage():
             a.feed(data[i:i + step])
         a.server_hello, a.finished, a.describe()
     feed()
+
+
+def test_a_server_intolerant_of_long_hellos_is_enumerated_in_bundles(test_pki):
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from hello_emulator import Script, emulator
+
+    chain = [c.public_bytes(Encoding.DER) for c in test_pki.leaf("rsa2048").chain]
+    script = Script(chain=chain, versions=("TLSv1.2",), suites=(0xC030, 0x009C, 0xCCA8), max_suites=150)
+    with emulator(script) as port:
+        results, _ = enumerate_all(port)
+    r = results["TLSv1.2"]
+    assert r.supported and "at most 128 suites" in r.detail
+    assert [a.suite.name for a in r.accepted] == ["TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+                                                  "TLS_RSA_WITH_AES_128_GCM_SHA256",
+                                                  "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"]
+    assert r.preference == "server" and "cannot connect" in r.anomalies[0]

@@ -18,8 +18,10 @@ from port443.audit.hellos import VERSION, VERSION_NAME, HelloOptions, client_hel
 from port443.audit.kx import KeyExchangeParams, chain_of, read_key_exchange
 from port443.audit.prober import Prober
 from port443.audit.suite_registry import BY_CODE, SSLV2_BY_CODE, Suite, suites_for
+from port443.tls.enums import AlertDescription
 
 MAX_ROUNDS = 400  # more accepted suites than the registry holds means a server that ignores our list
+BUNDLE = 128  # the suites per hello when a server refuses one with them all (as testssl.sh bundles)
 
 
 @dataclass
@@ -58,32 +60,57 @@ async def enumerate_protocol(prober: Prober, protocol: str, opts: HelloOptions) 
     if protocol == "SSLv2":
         return await _enumerate_sslv2(prober)
     offer = [s.code for s in suites_for(protocol)]
-    result = ProtocolResult(protocol, False, "")
+    first = await prober.ask(client_hello(protocol, offer, opts))
+    ok, detail = _negotiated(first, protocol)
+    result = ProtocolResult(protocol, ok, detail, first_answer=first)
+    if ok:
+        await _drain(prober, protocol, offer, opts, result, first)
+    elif len(offer) > BUNDLE and first.fatal_alert != AlertDescription.protocol_version:
+        await _in_bundles(prober, protocol, offer, opts, result)
+    if len(result.accepted) >= 2:
+        result.preference = await _preference(prober, protocol, opts, [a.suite.code for a in result.accepted])
+    return result
+
+
+async def _drain(prober: Prober, protocol: str, offer: list[int], opts: HelloOptions, result: ProtocolResult,
+                 answer: Answer | None = None) -> None:
+    """Ask with `offer`, record the suite chosen, remove it, ask again, until nothing is chosen."""
     tls12 = protocol == "TLSv1.2"
     for _ in range(MAX_ROUNDS):
-        answer = await prober.ask(client_hello(protocol, offer, opts))
-        ok, detail = _negotiated(answer, protocol)
-        if result.first_answer is None:
-            result.first_answer, result.supported, result.detail = answer, ok, detail
-        if not ok:
-            break
+        if answer is None:
+            answer = await prober.ask(client_hello(protocol, offer, opts))
+        if not _negotiated(answer, protocol)[0]:
+            return
         chosen = answer.server_hello.cipher_suite
         if chosen not in offer:
             result.anomalies.append(f"the server chose {chosen:#06x}, which we did not offer")
-            break
+            return
         suite = BY_CODE[chosen]
         if protocol == "TLSv1.3":
             result.accepted.append(Accepted(suite))
         else:
             result.accepted.append(Accepted(suite, read_key_exchange(answer, suite.kx_kind, tls12), chain_of(answer)))
         offer.remove(chosen)
+        answer = None
         if not offer:
-            break
-    if len(result.accepted) >= 2:
-        result.preference = await _preference(prober, protocol, opts, [a.suite.code for a in result.accepted])
-    elif result.accepted:
-        result.preference = "n/a"
-    return result
+            return
+
+
+async def _in_bundles(prober: Prober, protocol: str, offer: list[int], opts: HelloOptions,
+                      result: ProtocolResult) -> None:
+    """Some servers refuse a hello with hundreds of suites: ask again in bundles of BUNDLE, then once more
+    over the accepted suites alone, so that their order is the server's and not the bundles'."""
+    found = ProtocolResult(protocol, False, "")
+    for i in range(0, len(offer), BUNDLE):
+        await _drain(prober, protocol, offer[i:i + BUNDLE], opts, found)
+    if not found.accepted:
+        return
+    accepted = [a.suite.code for a in found.accepted]
+    await _drain(prober, protocol, accepted, opts, result)
+    result.supported = True
+    result.detail = f"answered with a ServerHello to hellos of at most {BUNDLE} suites"
+    result.anomalies.append(f"the server refused our hello with all {len(offer)} suites ({result.first_answer.describe()}) "
+                            f"but accepts shorter ones: clients with long suite lists cannot connect")
 
 
 async def _preference(prober: Prober, protocol: str, opts: HelloOptions, accepted: list[int]) -> str:
