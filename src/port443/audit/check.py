@@ -79,9 +79,11 @@ def _base(host: str, address: str | None, port: int, name: str | None) -> dict:
 
 
 async def reachability(prober: Prober) -> dict:
+    """One connection: TCP, then a TLS 1.3 hello without key shares, which any TLS server answers with a
+    record (a HelloRetryRequest, or an alert from an older one) and no signature or key exchange."""
     opts = HelloOptions(server_name=sni_for(prober.target.server_name or ""))
     try:
-        answer = await prober.ask(client_hello("TLSv1.2", [0xC02F, 0xC02B, 0x009C, 0x002F, 0x000A], opts))
+        answer = await prober.ask(client_hello("TLSv1.3", [0x1301, 0x1302, 0x1303], opts))
     except Unreachable as exc:
         text, status = str(exc), exc.kind
         hint = {"filtered": "a firewall drops the packets, or the host is down",

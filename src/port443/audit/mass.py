@@ -53,8 +53,8 @@ def read_targets(lines, default_port: int = 443) -> list[tuple[str, int] | str]:
     return out
 
 
-async def check_many(targets: list[tuple[str, int]], opts: CheckOptions, concurrency: int) -> AsyncIterator[dict]:
-    """Yield one report per address as each finishes, at most `concurrency` hosts at a time."""
+async def check_many(targets: list[tuple[str, int]], opts: CheckOptions, concurrency: int) -> AsyncIterator[list[dict]]:
+    """Yield each host's reports (one per address) as it finishes, at most `concurrency` hosts at a time."""
     if not 1 <= concurrency <= 10_000:
         raise ValueError("concurrency must be between 1 and 10000")
     queue: asyncio.Queue = asyncio.Queue()
@@ -63,22 +63,18 @@ async def check_many(targets: list[tuple[str, int]], opts: CheckOptions, concurr
     async def one(host: str, port: int) -> None:
         async with gate:
             try:
-                for report in await check_host(host, port, opts):
-                    await queue.put(report)
+                reports = await check_host(host, port, opts)
             except Exception as exc:  # one bad host must not stop the others; reported as its result
-                await queue.put({"schema": "port443.check/1", "target": {"host": host, "port": port},
-                                 "error": f"{type(exc).__name__}: {exc}"})
-        await queue.put(None)
+                reports = [{"schema": "port443.check/1", "target": {"host": host, "port": port},
+                            "error": f"{type(exc).__name__}: {exc}"}]
+        await queue.put(reports)
 
     tasks = [asyncio.create_task(one(h, p)) for h, p in targets]
     pending = len(tasks)
     try:
         while pending:
-            item = await queue.get()
-            if item is None:
-                pending -= 1
-            else:
-                yield item
+            yield await queue.get()
+            pending -= 1
     finally:
         for t in tasks:
             t.cancel()

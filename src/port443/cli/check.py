@@ -36,7 +36,8 @@ def _fail(code: int, message: str) -> None:
 @click.option("--port", "-p", type=int, default=443, show_default=True, help="Port when TARGET has none.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (schema: docs/check.schema.json).")
 @click.option("--html", "html_file", type=click.Path(dir_okay=False, writable=True), help="Also write an HTML report.")
-@click.option("--fail-under", type=click.Choice(GRADES), help="Exit 1 if any address grades below this.")
+@click.option("--fail-under", type=click.Choice(GRADES), help="Exit 1 if any address grades below this "
+              "(with -f, together with --full: the quick depth has no grade).")
 @click.option("-f", "--file", "hosts_file", type=click.Path(dir_okay=False), help="Check every HOST[:PORT] line "
               "of this file ('-' for stdin); results stream as JSON lines, progress on stderr.")
 @click.option("--concurrency", type=int, default=50, show_default=True, help="Hosts checked at once with -f.")
@@ -115,11 +116,12 @@ def _check_file(path: str, port: int, opts: CheckOptions, concurrency: int, fail
 
     async def run() -> None:
         with mass_progress(len(targets)) as advance:
-            async for report in check_many(targets, opts, concurrency):
-                sys.stdout.write(json.dumps(report, separators=(",", ":")) + "\n")
+            async for host_reports in check_many(targets, opts, concurrency):
+                for report in host_reports:
+                    sys.stdout.write(json.dumps(report, separators=(",", ":")) + "\n")
                 sys.stdout.flush()
-                reports.append(report)
-                advance(report)
+                reports.extend(host_reports)
+                advance(host_reports[0])
 
     asyncio.run(run())
     if bad:
