@@ -276,9 +276,9 @@ class Connection:
         self._collect.append(ev.AlertReceived(level, desc))
         if desc == A.close_notify:
             self._peer_closed = True
+            # RFC 5246 §7.2.1 wants a close_notify in answer; like OpenSSL's SSL_shutdown, that is the
+            # caller's close(), so it is not written into a socket the peer may already have closed.
             self._collect.append(ev.ConnectionClosed(clean=True))
-            if self.version == ProtocolVersion.TLSv1_2:
-                self.close()  # RFC 5246 §7.2.1: answer with our own close_notify (1.3 allows a half-close)
             return
         if desc == A.user_canceled or level == AlertLevel.warning and self._warnings_are_warnings():
             self._idle()
