@@ -121,3 +121,20 @@ def test_a_server_intolerant_of_long_hellos_is_enumerated_in_bundles(test_pki):
                                                   "TLS_RSA_WITH_AES_128_GCM_SHA256",
                                                   "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"]
     assert r.preference == "server" and "cannot connect" in r.anomalies[0]
+
+
+def test_forward_secrecy_as_modern_clients_get_it():
+    from port443.audit.report import modern_clients_get_forward_secrecy
+    from port443.audit.suites import Accepted, ProtocolResult
+
+    def protos(order: str, codes: list[int], tls13: bool = False) -> dict:
+        out = {p: ProtocolResult(p, False, "") for p in PROTOCOLS}
+        out["TLSv1.2"] = ProtocolResult("TLSv1.2", True, "", [Accepted(BY_CODE[c]) for c in codes], order)
+        if tls13:
+            out["TLSv1.3"] = ProtocolResult("TLSv1.3", True, "", [Accepted(BY_CODE[0x1301])])
+        return out
+    rsa_first = [0x009C, 0xC02F]
+    assert modern_clients_get_forward_secrecy(protos("client", rsa_first))  # the browser picks ECDHE
+    assert not modern_clients_get_forward_secrecy(protos("server", rsa_first))  # the server imposes RSA
+    assert modern_clients_get_forward_secrecy(protos("server", rsa_first, tls13=True))
+    assert not modern_clients_get_forward_secrecy(protos("client", [0x009C, 0x002F]))

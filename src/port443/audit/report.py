@@ -26,7 +26,6 @@ def grade_facts(protos, supported, feats: F.Features, vul: dict, reviewed, http:
     for c in reviewed:
         kx_bits.append(c.key_bits if c.key_type == "RSA" else ec_equivalent(c.key_bits))
     modern = [a for p, a in acc if p in ("TLSv1.2", "TLSv1.3")]
-    first_choice = [protos[p].accepted[0].suite for p in ("TLSv1.3", "TLSv1.2") if protos[p].accepted]
     return {
         "protocols": [p for p in supported],
         "weakest_kx_bits": min(kx_bits) if kx_bits else 0,
@@ -38,7 +37,7 @@ def grade_facts(protos, supported, feats: F.Features, vul: dict, reviewed, http:
         "tls11_or_better": any(p in supported for p in ("TLSv1.1", "TLSv1.2", "TLSv1.3")),
         "cipher_bits": [a.suite.bits for _, a in acc],
         "aead": any(a.suite.aead for a in modern),
-        "forward_secrecy": bool(first_choice) and all(s.forward_secret for s in first_choice),
+        "forward_secrecy": modern_clients_get_forward_secrecy(protos),
         "compression": bool(feats.compression),
         "secure_renegotiation": vul.get("secure_renegotiation", V.Finding(V.OK, "", "")).status != V.VULNERABLE,
         "renegotiation_applies": any(p in supported for p in LEGACY),
@@ -55,6 +54,19 @@ def grade_facts(protos, supported, feats: F.Features, vul: dict, reviewed, http:
         "no certificate was received",
         "name_mismatch": any(d["code"] == "hostname-mismatch" for c in reviewed for d in c.diagnoses),
     }
+
+
+def modern_clients_get_forward_secrecy(protos: dict[str, ProtocolResult]) -> bool:
+    """TLS 1.3 always has it; in TLS 1.2 a server that imposes its order must put a forward-secret suite
+    first, and one that follows the client's needs only to accept one (browsers list ECDHE first)."""
+    if protos["TLSv1.3"].accepted:
+        return True
+    r = protos["TLSv1.2"]
+    if not r.accepted:
+        return False
+    if r.preference == "client":
+        return any(a.suite.forward_secret for a in r.accepted)
+    return r.accepted[0].suite.forward_secret
 
 
 def mozilla_facts(protos, supported, grp, reviewed) -> dict:
