@@ -290,3 +290,12 @@ def test_nginx_with_rsa_and_ecdsa_certificates_shows_both_chains(test_pki, tmp_p
     assert all(c["trusted"] for c in r["certificates"])
     auths = {a["auth"] for a in r["suites"]["TLSv1.2"]["accepted"]}
     assert auths == {"RSA", "ECDSA"}
+
+
+def test_html_report_of_the_legacy_box_says_what_to_fix(legacy_report):
+    from port443.cli.check_html import html_report
+
+    page = html_report([legacy_report])
+    fixes = page.split("<h3>What to fix</h3>", 1)[1].split("</ol>", 1)[0]
+    assert "heartbleed" in fixes and "SSLv2" in fixes and "RC4" in fixes
+    assert fixes.lower().count("poodle") == 1  # a capped finding is listed once, with its cap

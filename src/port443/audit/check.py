@@ -96,7 +96,7 @@ async def reachability(prober: Prober) -> dict:
     if not data:
         return {"status": "not-tls", "detail": f"the port accepts connections but answered a ClientHello with "
                                                f"{answer.describe()}"}
-    return {"status": "open", "detail": f"a TLS server answered ({answer.describe()})"}
+    return {"status": "open", "detail": f"a TLS server answered our TLS 1.3 hello with {answer.describe()}"}
 
 
 async def check_address(target: Target, opts: CheckOptions) -> dict:

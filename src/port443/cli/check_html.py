@@ -15,6 +15,24 @@ def e(value) -> str:
     return html.escape(str(value))
 
 
+def yn(value) -> str:
+    return {True: "yes", False: "no", None: "n/a"}.get(value, e(value))
+
+
+def _to_fix(r: dict) -> list[str]:
+    """The problems a hosting provider should act on, most serious first."""
+    items = [f"{e(c['reason'])} (caps the grade at {e(c['grade'])})" for c in (r.get("grade") or {}).get("caps", [])]
+    items += [f"<b>{e(k)}</b>: {e(v['reason'])}" for k, v in r.get("vulnerabilities", {}).items()
+              if v["status"] == "vulnerable" and not any(k.replace("_", " ") in i.lower() for i in items)]
+    for c in r.get("certificates", []):
+        items += [f"certificate {e(c['subject'])}: {e(d['message'])} Fix: {e(d['fix'])}" for d in c["diagnoses"]
+                  if d["severity"] == "error"]
+    hsts = (r.get("http") or {}).get("hsts")
+    if hsts is not None and not hsts["present"] and r["http"].get("https_status") is not None:
+        items.append("no Strict-Transport-Security header: add one with max-age of at least 180 days")
+    return items
+
+
 def _table(headers: list[str], rows: list[list[str]]) -> str:
     head = "".join(f"<th>{e(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
@@ -32,14 +50,17 @@ def _one(r: dict) -> str:
         if g["caps"]:
             out.append("<ul>" + "".join(f"<li>capped at <b>{e(c['grade'])}</b>: {e(c['reason'])}</li>"
                                         for c in g["caps"]) + "</ul>")
+    fixes = _to_fix(r)
+    if fixes:
+        out.append("<h3>What to fix</h3><ol>" + "".join(f"<li>{f}</li>" for f in fixes) + "</ol>")
     if "protocols" in r:
         out.append("<h3>Protocols</h3>" + _table(["protocol", "offered", "server's answer"], [
-            [e(k), "yes" if v["supported"] else "no", e(v["detail"])] for k, v in r["protocols"].items()]))
+            [e(k), yn(v["supported"]), e(v["detail"])] for k, v in r["protocols"].items()]))
     for proto, s in r.get("suites", {}).items():
         out.append(f"<h3>{e(proto)} cipher suites (preference: {e(s['preference'])})</h3>" + _table(
             ["suite", "code", "key exchange", "bits", "forward secrecy", "AEAD"],
-            [[f"<code>{e(a['name'])}</code>", e(a["code"]), e(a["kx"]), e(a["bits"]), e(a["forward_secrecy"]),
-              e(a["aead"])] for a in s["accepted"]]))
+            [[f"<code>{e(a['name'])}</code>", e(a["code"]), e(a["kx"]), e(a["bits"]), yn(a["forward_secrecy"]),
+              yn(a["aead"])] for a in s["accepted"]]))
     for c in r.get("certificates", []):
         out.append(f"<h3>Certificate {e(c['subject'])}</h3><p>{e(c['key'])}, issued by {e(c['issuer'])}, valid until "
                    f"{e(c['not_after'])}: {'trusted' if c['trusted'] else 'NOT trusted: ' + e(c['reason'])}</p>")
