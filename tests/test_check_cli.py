@@ -204,3 +204,49 @@ def test_plain_http_on_the_tls_port_is_named():
         listener.close()
     reach = json.loads(done.stdout)["reachability"]
     assert done.returncode == 3 and reach["status"] == "not-tls" and "plain HTTP (HTTP/1.1 400" in reach["detail"]
+
+
+def test_a_server_that_goes_silent_is_bounded_by_the_budget():
+    """It answers the first hello (so it is open), then never says a word: the audit stops at --budget."""
+    import threading
+
+    from port443.audit.check import CheckOptions, run_check
+    from port443.audit.prober import Limits
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    listener.settimeout(0.2)
+    stop = threading.Event()
+    held = []
+
+    def serve():
+        first = True
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            if first:
+                conn.recv(4096)
+                conn.sendall(b"\x15\x03\x03\x00\x02\x02\x28")  # a handshake_failure alert
+                first = False
+            held.append(conn)  # never answered
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        start = time.monotonic()
+        r = run_check("127.0.0.1", listener.getsockname()[1],
+                      CheckOptions(limits=Limits(read_timeout=1, host_budget=2.5), http_port=None))[0]
+        elapsed = time.monotonic() - start
+    finally:
+        stop.set()
+        thread.join(5)
+        for c in held:
+            c.close()
+        listener.close()
+    assert r["reachability"]["status"] == "open"
+    assert elapsed < 4.5
+    assert not any(v["supported"] for v in r["protocols"].values())
+    assert any("budget" in note for note in r["not_tested"])
+    assert r["duration_s"] < 4.5

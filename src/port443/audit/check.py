@@ -145,8 +145,15 @@ async def _full(prober: Prober, opts: CheckOptions, report: dict) -> None:
     target = prober.target
     sni = sni_for(target.server_name or "")
     hello = HelloOptions(server_name=sni)
-    results = await asyncio.gather(*(enumerate_protocol(prober, p, hello) for p in PROTOCOLS))
-    protos = {r.protocol: r for r in results}
+    results = await asyncio.gather(*(enumerate_protocol(prober, p, hello) for p in PROTOCOLS), return_exceptions=True)
+    protos: dict[str, ProtocolResult] = {}
+    for p, result in zip(PROTOCOLS, results):
+        if isinstance(result, (BudgetExceeded, Unreachable)):
+            report.setdefault("not_tested", []).append(f"{p}: {result}")
+            result = ProtocolResult(p, False, f"not tested: {result}")
+        elif isinstance(result, BaseException):
+            raise result
+        protos[p] = result
     supported = [p for p in PROTOCOLS if protos[p].supported]
     report["protocols"] = {p: {"supported": protos[p].supported, "detail": protos[p].detail} for p in PROTOCOLS}
     report["suites"] = {p: R.suites_json(protos[p]) for p in supported}
