@@ -5,6 +5,7 @@ Exit codes:
   1  --fail-under: an address graded below it (or could not be graded)
   2  bad usage or bad input (unreadable hosts file, bad HOST:PORT, bad limits)
   3  no address could be audited: unresolved, closed, filtered, unreachable or not TLS
+  4  an internal error (a bug in port443: the one-line message says where; please report it)
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from port443.audit.grade import GRADE_RANK, meets
 from port443.audit.mass import check_many, parse_target, read_targets
 from port443.audit.prober import Limits
 
-EXIT_OK, EXIT_GRADE, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
+EXIT_OK, EXIT_GRADE, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_INTERNAL = 0, 1, 2, 3, 4
 EXIT_CODES = __doc__.split("Exit codes:\n", 1)[1]
 GRADES = sorted(GRADE_RANK, key=GRADE_RANK.get)
 
@@ -72,7 +73,16 @@ def check(target, port, as_json, html_file, fail_under, hosts_file, concurrency,
         host, port = parse_target(target, port)
     except ValueError as exc:
         _fail(EXIT_USAGE, str(exc))
-    reports = asyncio.run(check_host(host, port, opts))
+    try:
+        reports = asyncio.run(check_host(host, port, opts))
+    except KeyboardInterrupt:
+        _fail(130, "interrupted")
+    except Exception as exc:  # a bug: one line with where it happened, never a traceback
+        tb = exc.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        where = f"{tb.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}:{tb.tb_lineno}" if tb else "?"
+        _fail(EXIT_INTERNAL, f"internal error {type(exc).__name__} at {where}: {exc} (please report it)")
     if as_json:
         click.echo(json.dumps(reports if len(reports) > 1 else reports[0], indent=2))
     else:
