@@ -250,3 +250,17 @@ def test_a_server_that_goes_silent_is_bounded_by_the_budget():
     assert not any(v["supported"] for v in r["protocols"].values())
     assert any("budget" in note for note in r["not_tested"])
     assert r["duration_s"] < 4.5
+
+
+def test_an_internal_error_is_one_line_and_exit_4(monkeypatch):
+    from click.testing import CliRunner
+
+    import port443.cli.check as cli
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("simulated bug")
+    monkeypatch.setattr(cli, "check_host", broken)
+    result = CliRunner().invoke(cli.check, ["localhost:1"])
+    assert result.exit_code == 4
+    assert "internal error RuntimeError" in result.output and "simulated bug" in result.output
+    assert "Traceback" not in result.output
