@@ -285,3 +285,16 @@ def test_frame_response_defers_unsafe_headers_to_h11():
     assert frame_response(200, [(b"x", b"a\r\nb")], b"", False) is None
     assert frame_response(200, [], b"abc", True) == b"HTTP/1.1 200 OK\r\ncontent-length: 3\r\nconnection: close\r\n\r\nabc"
     assert frame_response(200, [(b"content-length", b"3")], b"abc", False, head_only=True).endswith(b"\r\n\r\n")
+
+
+def test_fast_path_takes_connection_close_and_h11_agrees():
+    head = b"GET /x HTTP/1.1\r\nHost: a\r\nConnection: close"
+    fast = parse_simple_head(head)
+    assert fast is not None and fast[4] is True and h11_reads(head) == (fast[0], fast[1], fast[2])
+    conn = h11.Connection(h11.SERVER)
+    conn.receive_data(head + b"\r\n\r\n")
+    conn.next_event()
+    assert isinstance(conn.next_event(), h11.EndOfMessage)
+    assert conn.their_state is h11.MUST_CLOSE  # h11 also reads it as the last request
+    assert parse_simple_head(b"GET /x HTTP/1.1\r\nHost: a\r\nConnection: keep-alive")[4] is False
+    assert parse_simple_head(b"GET /x HTTP/1.1\r\nHost: a\r\nConnection: upgrade") is None

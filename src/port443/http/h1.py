@@ -78,7 +78,7 @@ class H1Server:
                 result = text_response(500, "The server could not answer this request.")
             out = None
             if type(result) is Response and result.file is None and result.stream is None and result.tunnel is None:
-                close = self.closing or result.close
+                close = self.closing or result.close or parsed[4]
                 out = frame_response(result.status, result.headers, result.body, close, req.method == "HEAD")
             if out is None:  # streamed or unusual: h11 parses this request again and sends the answer
                 self._precomputed = (req, result)

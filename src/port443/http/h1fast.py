@@ -2,7 +2,8 @@
 
 `parse_simple_head` accepts only a complete, plain request head: GET or HEAD,
 origin-form target, HTTP/1.1, exactly one Host, no body framing (no
-Content-Length, Transfer-Encoding), no Expect, Upgrade or Connection header,
+Content-Length, Transfer-Encoding), no Expect or Upgrade header, a Connection
+header only when it says just "close" or "keep-alive",
 no obsolete line folding, every name a token and every value made of visible
 characters, as h11 requires. Anything else returns None and goes to h11,
 which then parses it and answers errors; a test fuzzes this function against
@@ -19,19 +20,22 @@ from port443.http.message import REASONS
 _REQUEST_LINE = re.compile(rb"(GET|HEAD) (/[\x21-\x7e]*) HTTP/1\.1")
 _HEADER = re.compile(rb"([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*"
                      rb"((?:[\x21-\x7e\x80-\xff](?:[\t \x21-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?)?)[ \t]*")
-_NOT_SIMPLE = frozenset((b"content-length", b"transfer-encoding", b"expect", b"upgrade", b"connection"))
+_NOT_SIMPLE = frozenset((b"content-length", b"transfer-encoding", b"expect", b"upgrade"))
 
-SimpleRequest = tuple[str, str, list[tuple[bytes, bytes]], str]
+SimpleRequest = tuple[str, str, list[tuple[bytes, bytes]], str, bool]
 
 
 def parse_simple_head(head: bytes) -> SimpleRequest | None:
-    """(method, target, headers with lowercase names, host) from a head without its final CRLFCRLF, or None."""
+    """(method, target, headers with lowercase names, host, close) from a head without its final CRLFCRLF, or None.
+
+    close: the client sent "Connection: close" (answer, then close)."""
     lines = head.split(b"\r\n")
     m = _REQUEST_LINE.fullmatch(lines[0])
     if m is None:
         return None
     headers = []
     host = None
+    close = False
     match = _HEADER.fullmatch
     for line in lines[1:]:
         h = match(line)
@@ -44,10 +48,16 @@ def parse_simple_head(head: bytes) -> SimpleRequest | None:
             if host is not None:
                 return None
             host = h.group(2)
+        elif name == b"connection":
+            option = h.group(2).lower()
+            if option == b"close":
+                close = True
+            elif option != b"keep-alive":
+                return None
         headers.append((name, h.group(2)))
     if host is None:
         return None
-    return m.group(1).decode(), m.group(2).decode("latin-1"), headers, host.decode("latin-1")
+    return m.group(1).decode(), m.group(2).decode("latin-1"), headers, host.decode("latin-1"), close
 
 
 _STATUS_LINES = {status: b"HTTP/1.1 %d %s\r\n" % (status, reason.encode()) for status, reason in REASONS.items()}
