@@ -99,7 +99,10 @@ class Emulator(asyncio.Protocol):
         while len(self.buf) >= 5 and len(self.buf) >= 5 + int.from_bytes(self.buf[3:5], "big"):
             n = int.from_bytes(self.buf[3:5], "big")
             ctype, payload, self.buf = self.buf[0], self.buf[5:5 + n], self.buf[5 + n:]
-            self._follow_up(ctype, payload)
+            try:
+                self._follow_up(ctype, payload)
+            except TLSError:
+                self._close(alert(50, self.version))
 
     def _close(self, data: bytes = b"") -> None:
         if data:
@@ -212,6 +215,9 @@ class Emulator(asyncio.Protocol):
                 claimed = int.from_bytes(payload[1:3], "big")
                 self.t.write(record(24, b"\x02" + payload[1:3] + os.urandom(min(claimed, 16384)), v))
             return  # a fixed server drops it silently (RFC 6520 §4)
+        if self.ccs_seen:  # the flaw: every later record is "decrypted" under keys from an empty master secret
+            self._close(alert(20, v))
+            return
         if ctype == 20:
             if s.ccs_injection:
                 self.ccs_seen = True
@@ -221,14 +227,14 @@ class Emulator(asyncio.Protocol):
         if ctype == 22 and payload[:1] == b"\x10":
             self._close(alert(self._oracle(payload[4:]), v))
             return
-        self._close(alert(20 if self.ccs_seen else 10, v))
+        self._close(alert(10, v))
 
     def _oracle(self, cke: bytes) -> int:
         """bad_record_mac for every ClientKeyExchange; with the flaw, a different alert for bad padding."""
         if not self.s.rsa_oracle or self.s.key is None:
             return 20
         r = Reader(cke)
-        c = int.from_bytes(r.vec16("encrypted pms"), "big")
+        c = int.from_bytes(r.vec16("encrypted pms") if self.version > 0x0300 else cke, "big")  # SSLv3: no length
         numbers = self.s.key.private_numbers()
         k = (numbers.public_numbers.n.bit_length() + 7) // 8
         m = pow(c, numbers.d, numbers.public_numbers.n).to_bytes(k, "big")  # the flawed server's own decryption
