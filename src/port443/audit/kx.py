@@ -1,6 +1,6 @@
 """What a TLS 1.2-and-below hello flight says about keys: the chain and the key exchange parameters.
 
-The ServerKeyExchange is read here (not with the engine's TLS 1.2 decoder) because
+A signed TLS 1.2 ServerKeyExchange is read with the engine's decoder; the other forms here, because
 an audit meets forms the engine never speaks: TLS 1.0/1.1 signatures without a
 scheme, export RSA parameters (RFC 2246 §7.4.3), anonymous DH with no signature.
 Only the parameters are parsed; each read is bounds-checked.
@@ -19,7 +19,7 @@ from port443.tls.codec import Reader
 from port443.tls.enums import HandshakeType as HT, NamedGroup, name_of
 from port443.tls.errors import TLSError
 from port443.tls.ffdhe import FFDHE_PRIMES
-from port443.tls.messages12 import Certificate12
+from port443.tls.messages12 import Certificate12, ServerKeyExchange
 
 EXPLICIT_PRIME, EXPLICIT_CHAR2, NAMED_CURVE = 1, 2, 3
 CURVE_BITS = {"x25519": 253, "x448": 448, "secp256r1": 256, "secp384r1": 384, "secp521r1": 521,
@@ -97,6 +97,16 @@ def read_key_exchange(answer: Answer, kx_kind: str, tls12: bool) -> KeyExchangeP
         return KeyExchangeParams("RSA" if kx_kind == "RSA" else f"static {kx_kind}", bits=bits)
     if body is None:
         return None
+    if tls12 and kx_kind in ("ECDHE", "DHE"):
+        try:  # the engine's own decoder for the TLS 1.2 forms it speaks (a signed ServerKeyExchange)
+            ske = ServerKeyExchange.decode(body, kx_kind)
+        except TLSError:
+            pass  # anonymous (no signature) or explicit curves: read the parameters below
+        else:
+            if kx_kind == "DHE":
+                return KeyExchangeParams("DHE", ffdhe_name(ske.dh_p), ske.dh_p.bit_length(), ske.dh_p, ske.scheme)
+            name = name_of(NamedGroup, ske.group)
+            return KeyExchangeParams("ECDHE", name, CURVE_BITS.get(name, 0), scheme=ske.scheme)
     try:
         r = Reader(body)
         if kx_kind == "ECDHE":
