@@ -138,3 +138,21 @@ def test_forward_secrecy_as_modern_clients_get_it():
     assert not modern_clients_get_forward_secrecy(protos("server", rsa_first))  # the server imposes RSA
     assert modern_clients_get_forward_secrecy(protos("server", rsa_first, tls13=True))
     assert not modern_clients_get_forward_secrecy(protos("client", [0x009C, 0x002F]))
+
+
+def test_key_exchange_reader_never_raises():
+    from hypothesis import given, settings, strategies as st
+
+    from port443.audit.kx import read_key_exchange
+    from port443.tls.messages import frame
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.binary(max_size=300), st.sampled_from(["ECDHE", "DHE", "RSA", "ECDH", "PSK"]), st.booleans(),
+           st.binary(max_size=100))
+    def read(body, kind, tls12, cert):
+        a = Answer()
+        a.feed(b"\x16\x03\x03" + len(frame(12, body) + frame(11, cert)).to_bytes(2, "big") + frame(12, body)
+               + frame(11, cert))
+        params = read_key_exchange(a, kind, tls12)
+        assert params is None or params.bits >= 0
+    read()
