@@ -77,7 +77,8 @@ class Grade:
         return {"grade": self.grade, "grade_ignoring_trust": self.grade_ignoring_trust, "score": round(self.score, 1),
                 "scores": {"protocol": self.protocol_score, "key_exchange": self.kx_score,
                            "cipher": self.cipher_score},
-                "caps": [{"grade": c.grade, "reason": c.reason} for c in self.caps]}
+                "caps": [{"grade": c.grade, "reason": c.reason}
+                         for c in sorted(self.caps, key=lambda c: -ORDER.index(c.grade))]}  # worst first
 
 
 def ec_equivalent(bits: int) -> int:

@@ -68,7 +68,7 @@ def _suites(con: Console, r: dict) -> None:
             table.add_column(header)
         for a in s["accepted"]:
             kx = a["key_exchange"]
-            kx_text = f"{a['kx']}" + (f" {kx['group'] or ''} {kx['bits']} bits" if kx else "")
+            kx_text = " ".join(str(x) for x in (a["kx"], kx and kx["group"], kx and f"{kx['bits']} bits") if x)
             weak = a["export"] or a["cipher"] in ("RC4", "None", "DES", "3DES", "RC2", "IDEA")
             table.add_row(f"[red]{a['name']}[/]" if weak else a["name"], a["code"], kx_text.strip(), str(a["bits"]),
                           _yes(a["forward_secrecy"]), _yes(a["aead"]))
