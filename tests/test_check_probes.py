@@ -53,3 +53,18 @@ def test_ocsp_staple_is_seen(test_pki, tmp_path):
         plain = asyncio.run(run(port))
     assert stapled.ocsp_stapling is True and stapled.extensions["status_request"] is True
     assert plain.ocsp_stapling is False and plain.extensions["status_request"] is False
+
+
+@pytest.mark.parametrize("early", [True, False])
+def test_zero_rtt_offer_in_the_tls13_ticket(test_pki, early):
+    from port443.audit.check import CheckOptions, run_check
+
+    args = test_pki.openssl_cert_args("ecdsa-p256") + ["-tls1_3"] + (["-early_data"] if early else [])
+    with openssl_server(args) as (_, port, _):  # not an HTTP server (-early_data excludes -www): GET / times out
+        r = run_check("127.0.0.1", port, CheckOptions(limits=Limits(read_timeout=1, host_connections=1),
+                                                      http_port=None, server_name="localhost",
+                                                      cafile=str(test_pki.cafile)))[0]
+    finding = r["vulnerabilities"]["zero_rtt"]
+    assert (finding["status"], finding["how"]) == ("vulnerable" if early else "not vulnerable", "probe"), finding
+    assert r["features"]["resumption"]["ticket_tls13"] is True
+    assert (r["features"]["early_data_max"] > 0) == early

@@ -163,6 +163,9 @@ class Prober:
                     writer.write(conn.data_to_send())
                     await self._drive(conn, reader, writer, run, lambda: run.closed if until_closed else False,
                                       settle=not until_closed)
+                if conn.handshake_complete and not conn.closed:
+                    conn.close()  # close_notify: a server keeps a session only after a clean close (RFC 5246 §7.2.1)
+                    writer.write(conn.data_to_send())
             finally:
                 writer.transport.abort()
         return run
