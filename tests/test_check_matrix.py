@@ -139,6 +139,7 @@ def test_tls13_hybrid_and_ffdhe_groups_by_hello_retry(test_pki):
     assert protocols(r) == ["TLSv1.3"]
     assert suites(r, "TLSv1.3") == ["TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"]
     assert r["groups"]["TLSv1.3"] == ["X25519MLKEM768", "x25519", "ffdhe3072"]
+    assert r["certificates"] == [] and r["grade"]["grade"] == "T"  # it never completes a handshake: no chain
 
 
 # --- our own engine, legacy profile (RSA key transport): ROBOT must be clean -----------------------
@@ -159,7 +160,11 @@ def test_our_legacy_rsa_profile_is_not_a_robot_oracle():
     assert suites(r, "TLSv1.3") == ["TLS_AES_128_GCM_SHA256"]
     assert r["vulnerabilities"]["robot"]["status"] == "not vulnerable"
     assert r["vulnerabilities"]["robot"]["how"] == "probe"
-    assert "X25519MLKEM768" in r["groups"]["TLSv1.3"]
+    from port443.tls.enums import NamedGroup
+    from port443.tls.kex import DEFAULT_GROUPS
+    configured = [NamedGroup(g).name for g in DEFAULT_GROUPS]  # the server's groups, in its order
+    assert r["groups"]["TLSv1.3"] == configured
+    assert r["groups"]["TLSv1.2"] == [g for g in configured if "MLKEM" not in g]
     assert r["features"]["resumption"] == {"session_id": True, "ticket_tls12": True, "ticket_tls13": True}
     assert r["grade"]["grade"] == "A"  # RSA key transport accepted, but ECDHE is what every client gets
     assert r["grade"]["caps"] == []
@@ -233,7 +238,7 @@ def test_nginx_modern_site_is_a_plus(test_pki, tmp_path, redirect_server):
 def test_openssl_old_rsa_configuration_is_b(test_pki):
     """Debian's OpenSSL 3 has no 3DES at all: SWEET32 is the emulator's to show (above)."""
     args = test_pki.openssl_cert_args("rsa2048") + [
-        "-min_protocol", "TLSv1", "-max_protocol", "TLSv1.2", "-no_ticket", "-serverpref",
+        "-min_protocol", "TLSv1", "-max_protocol", "TLSv1.2", "-no_ticket", "-serverpref", "-groups", "X25519:P-384",
         "-cipher", "ECDHE-RSA-AES128-GCM-SHA256:AES128-SHA:CAMELLIA128-SHA:@SECLEVEL=0"]
     with openssl_server(args) as (_, port, _):
         r = check(port, cafile=str(test_pki.cafile), limits=Limits(read_timeout=2, host_connections=1))
@@ -245,6 +250,7 @@ def test_openssl_old_rsa_configuration_is_b(test_pki):
     assert (s["sweet32"], s["beast"], s["robot"], s["fallback_scsv"]) == (
         "not vulnerable", "vulnerable", "not vulnerable", "not vulnerable")
     assert r["features"]["resumption"]["ticket_tls12"] is False
+    assert set(r["groups"]["TLSv1.2"]) == {"x25519", "secp384r1"}
     assert r["grade"]["grade"] == "B"
     assert [c["reason"] for c in r["grade"]["caps"]] == ["TLS 1.0 or 1.1 is accepted (capped at B since January 2020)"]
 
@@ -256,6 +262,7 @@ def test_openssl_tls13_groups(test_pki):
     assert protocols(r) == ["TLSv1.3"]
     assert set(r["groups"]["TLSv1.3"]) == {"secp521r1", "x25519", "ffdhe3072"}
     assert r["signature_algorithms"]["TLSv1.3"] == ["ecdsa_secp256r1_sha256"]
+    assert r["grade"]["grade"] == "A" and r["grade"]["caps"] == []
 
 
 # --- every certificate diagnosis, served by the emulator -----------------------------------------------
