@@ -27,6 +27,7 @@ from port443.audit.prober import BudgetExceeded, Limits, Prober, Target, Unreach
 from port443.audit.suites import ProtocolResult, enumerate_protocol
 from port443.net.probe import describe_answer, is_tls_record
 from port443.pki.trust import TrustStore, cached_cafile
+from port443.tls.events import CertificateStatusReceived
 
 SCHEMA = "port443.check/1"
 
@@ -207,8 +208,11 @@ async def _full(prober: Prober, opts: CheckOptions, report: dict) -> None:
 
     async def https_and_resumption13():
         version = "TLSv1.3" if tls13 else "TLSv1.2"
-        run = await prober.handshake(F.engine_config(sni, version), H.request(target.server_name or target.address))
+        run = await prober.handshake(F.engine_config(sni, version, ocsp_stapling=True),
+                                     H.request(target.server_name or target.address))
         H.read_https(run, http)
+        stapled = any(isinstance(e, CertificateStatusReceived) for e in run.events)
+        feats.ocsp_stapling = bool(feats.ocsp_stapling) or stapled
         if tls13:
             await F.resumption_tls13(prober, run, sni, feats)
             if not legacy:

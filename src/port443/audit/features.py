@@ -65,7 +65,8 @@ async def tls12_extensions(prober: Prober, protocol: str, opts: HelloOptions, su
     out.extensions["heartbeat"] = sh.has(ET.heartbeat)
     out.extensions["status_request"] = sh.has(ET.status_request)
     out.compression = sh.compression_method != 0
-    out.ocsp_stapling = answer.first(HT.certificate_status) is not None
+    # OR-ed with the TLS 1.3 finding (a staple in the Certificate entry), whichever comes first
+    out.ocsp_stapling = bool(out.ocsp_stapling) or answer.first(HT.certificate_status) is not None
     alpn = sh.ext(ET.application_layer_protocol_negotiation)
     if alpn is not None and tls12:
         try:

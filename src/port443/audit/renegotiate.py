@@ -43,8 +43,7 @@ async def try_renegotiation(prober: Prober, server_name: str | None) -> tuple[st
             finished = run.first(ev.FinishedSent)
             if done is None or finished is None:
                 return "unknown", f"no TLS 1.2 handshake with the engine ({run.error or 'no answer'})"
-            conn._send_handshake(renegotiation_hello(done.cipher_suite, finished.verify_data, server_name))
-            conn._flush_handshake()
+            conn.send_handshake_message(renegotiation_hello(done.cipher_suite, finished.verify_data, server_name))
             writer.write(conn.data_to_send())
             seen = len(run.events)
             await prober._drive(conn, reader, writer, run,

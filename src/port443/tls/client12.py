@@ -66,7 +66,7 @@ class Client12Handshake(Steps):
         for t in sh.extension_types:
             if t not in self.offered:
                 raise TLSError(A.unsupported_extension, f"server sent extension {t} that we did not offer")
-        for t in (ET.extended_master_secret, ET.encrypt_then_mac, ET.session_ticket):
+        for t in (ET.extended_master_secret, ET.encrypt_then_mac, ET.session_ticket, ET.status_request):
             if sh.ext(t):
                 raise DecodeError(f"ServerHello extension {t} must be empty")
         ri = sh.ext(ET.renegotiation_info)
@@ -86,6 +86,7 @@ class Client12Handshake(Steps):
                 raise IllegalParameter("server selected an ALPN protocol we did not offer")
             self.alpn = protos[0].decode("latin-1")
         self.expect_ticket = sh.has(ET.session_ticket)
+        self.expect_status = sh.has(ET.status_request)  # a CertificateStatus may follow the Certificate
         rsl = sh.ext(ET.record_size_limit)
         if rsl is not None:  # RFC 8449: in TLS 1.2 the limit counts plaintext only
             conn._write_fragment = min(conn._write_fragment, X.decode_record_size_limit(rsl))
@@ -133,11 +134,21 @@ class Client12Handshake(Steps):
         if (self.suite.auth == "RSA") != is_rsa:  # RFC 5246 §7.4.2: the key must fit the suite
             raise TLSError(A.unsupported_certificate, f"a {self.suite.auth} suite needs a{'n RSA' if self.suite.auth == 'RSA' else 'n ECDSA'} certificate")
         self.transcript.add(raw)
+        self._after_certificate(status_allowed=self.expect_status)
+
+    def _after_certificate(self, status_allowed: bool) -> None:
+        extra = {"certificate_status": self.read_certificate_status} if status_allowed else {}
         if self.suite.kx == "RSA":
             self._next("CertificateRequest or ServerHelloDone", certificate_request=self.read_certificate_request,
-                       server_hello_done=self.read_server_hello_done)
+                       server_hello_done=self.read_server_hello_done, **extra)
         else:
-            self._next("ServerKeyExchange", server_key_exchange=self.read_server_key_exchange)
+            self._next("ServerKeyExchange", server_key_exchange=self.read_server_key_exchange, **extra)
+
+    def read_certificate_status(self, raw: bytes) -> None:
+        staple = X.decode_certificate_status(bytes(memoryview(raw)[4:]))
+        self.transcript.add(raw)
+        self.conn._emit(ev.CertificateStatusReceived(staple))
+        self._after_certificate(status_allowed=False)
 
     def read_server_key_exchange(self, raw: bytes) -> None:
         conn, cfg = self.conn, self.config

@@ -338,11 +338,16 @@ class ClientHandshake(Steps):
             raise IllegalParameter("server Certificate has a request context")
         if not msg.certificates:
             raise DecodeError("server sent an empty Certificate")
-        for exts in msg.entry_extensions or ():
-            for t, _ in exts:
+        staple = None
+        for i, exts in enumerate(msg.entry_extensions or ()):
+            for t, data in exts:
                 if t not in self.offered_extensions:
                     raise _unsupported(f"certificate entry carries extension {t}, which we did not ask for")
+                if t == ET.status_request and i == 0:
+                    staple = X.decode_certificate_status(data)
         self.server_chain = check_server_chain(self.conn, msg.certificates)
+        if staple is not None:
+            self.conn._emit(ev.CertificateStatusReceived(staple))
         self.transcript.add(raw)
         self._next("CertificateVerify", certificate_verify=self.read_server_certificate_verify)
 

@@ -85,6 +85,8 @@ def build_client_hello(config, plan: HelloPlan, binder_lengths: list[int] | None
         add((ET.session_ticket, ticket))
     if config.alpn_protocols:
         add((ET.application_layer_protocol_negotiation, X.encode_alpn([p.encode() for p in config.alpn_protocols])))
+    if config.ocsp_stapling:  # status_type ocsp, no responder IDs, no request extensions
+        add((ET.status_request, b"\x01\x00\x00\x00\x00"))
     if has12 and config.encrypt_then_mac and any(SUITES[s].cipher == "AESCBC" for s in plan.suites if s in SUITES):
         add((ET.encrypt_then_mac, b""))
     if has13:

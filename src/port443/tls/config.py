@@ -198,6 +198,7 @@ class ClientConfig:
     encrypt_then_mac: bool = True
     session_ticket: bool = True
     fallback_scsv: bool = False  # RFC 7507: set when retrying with a lower version
+    ocsp_stapling: bool = False  # ask for the server's OCSP response (status_request, RFC 6066 §8)
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__

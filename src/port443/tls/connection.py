@@ -154,6 +154,16 @@ class Connection:
         req = KeyUpdateRequest.update_requested if request_peer_update else KeyUpdateRequest.update_not_requested
         self._send_key_update(req)
 
+    def send_handshake_message(self, message: bytes) -> None:
+        """Send a whole handshake message (header included) under the current keys.
+
+        For audits and probes (e.g. asking a server to renegotiate); a normal
+        handshake never needs it, and the engine's own state does not change."""
+        if self._sent_close or self._failed is not None or self._peer_fatal:
+            raise ConnectionClosedError()
+        self._send_handshake(message)
+        self._flush_handshake()
+
     @property
     def closed(self) -> bool:
         return self._peer_closed or self._failed is not None

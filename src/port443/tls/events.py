@@ -102,6 +102,13 @@ class CertificateReceived(Event):
 
 
 @dataclass(frozen=True)
+class CertificateStatusReceived(Event):
+    """The OCSP response the server stapled for its certificate (RFC 6066 §8, RFC 8446 §4.4.2.1)."""
+
+    ocsp_response: bytes
+
+
+@dataclass(frozen=True)
 class CertificateVerified(Event):
     """The outcome of validating the peer's chain (port443.pki.verify.ChainVerification)."""
 

@@ -247,6 +247,18 @@ def decode_ec_point_formats(data: bytes) -> bytes:
     return formats
 
 
+def decode_certificate_status(data: bytes) -> bytes:
+    """CertificateStatus (status_type ocsp, then the DER OCSPResponse): the response."""
+    r = Reader(data)
+    if r.u8("status_type") != 1:
+        raise DecodeError("CertificateStatus is not an OCSP response")
+    response = r.vec24("OCSPResponse")
+    r.expect_end("CertificateStatus")
+    if not response:
+        raise DecodeError("empty OCSP response")
+    return response
+
+
 def decode_early_data_nst(data: bytes) -> int:
     r = Reader(data)
     size = r.u32("max_early_data_size")
