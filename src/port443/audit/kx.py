@@ -48,8 +48,10 @@ class KeyExchangeParams:
 @lru_cache(maxsize=256)
 def load_der(der: bytes) -> x509.Certificate | None:
     try:
-        return x509.load_der_x509_certificate(der)
-    except ValueError:
+        cert = x509.load_der_x509_certificate(der)
+        cert.version  # noqa: B018 - an invalid version is only found when read
+        return cert
+    except (ValueError, x509.InvalidVersion):
         return None
 
 

@@ -144,7 +144,7 @@ def read_certificate(hs: Handshake, raw: bytes, now: dt.datetime) -> None:
         return
     try:
         leaf = describe_certificate(x509.load_der_x509_certificate(ders[0]), now)
-    except (ValueError, TypeError, KeyError, UnsupportedAlgorithm) as exc:  # hostile DER reaches odd corners
+    except (ValueError, TypeError, KeyError, UnsupportedAlgorithm, x509.InvalidVersion) as exc:  # hostile DER
         hs.notes.append(f"the server's certificate does not parse as X.509 ({type(exc).__name__}: {exc})")
         return
     hs.certificate = {k: leaf[k] for k in ("subject", "issuer", "names", "not_before", "not_after", "key", "sha256")}

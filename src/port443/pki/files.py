@@ -36,16 +36,23 @@ def parse_certificates(data: bytes, source: str = "input") -> list[x509.Certific
     """Every certificate in a PEM bundle, or the one certificate of a DER file."""
     if b"-----BEGIN CERTIFICATE-----" in data:
         try:
-            return x509.load_pem_x509_certificates(data)
-        except ValueError:
+            return _checked(x509.load_pem_x509_certificates(data))
+        except (ValueError, x509.InvalidVersion):
             raise PkiFileError(f"{source}: a PEM certificate block in it is damaged; re-export the certificate") from None
     if b"-----BEGIN" in data:
         raise PkiFileError(f"{source}: holds no certificate (only other PEM blocks, such as a key or a CSR); "
                            "give the certificate file")
     try:
-        return [x509.load_der_x509_certificate(data)]
-    except ValueError:
+        return _checked([x509.load_der_x509_certificate(data)])
+    except (ValueError, x509.InvalidVersion):
         raise PkiFileError(f"{source}: not a certificate (neither PEM nor DER); give a .pem or .crt file") from None
+
+
+def _checked(certs: list[x509.Certificate]) -> list[x509.Certificate]:
+    """cryptography parses the version lazily: read it now, so a bad one is a load error."""
+    for cert in certs:
+        cert.version  # noqa: B018
+    return certs
 
 
 def load_certificates(path: str | os.PathLike[str]) -> list[x509.Certificate]:

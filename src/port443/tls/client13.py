@@ -63,7 +63,9 @@ def check_server_chain(conn, chain_der: list[bytes]) -> tuple[x509.Certificate, 
     """Parse the server's chain and, unless verification is off, validate it (both versions)."""
     try:
         chain = tuple(x509.load_der_x509_certificate(d) for d in chain_der)
-    except ValueError as exc:
+        for cert in chain:
+            cert.version  # noqa: B018 - parsed lazily: an invalid version surfaces here, not later
+    except (ValueError, x509.InvalidVersion) as exc:
         raise TLSError(A.bad_certificate, f"unparseable server certificate: {exc}") from None
     conn._emit(ev.CertificateReceived(chain))
     cfg = conn.config
