@@ -287,3 +287,14 @@ def test_after_the_peers_close_notify_close_answers_and_tls13_may_still_send():
             assert got == [b"still talking"]
         server.close()  # the answer RFC 5246 §7.2.1 asks for
         assert ConnectionClosed(clean=True) in client.receive_data(server.data_to_send())
+
+
+def test_certificate_with_an_invalid_x509_version_is_bad_certificate():
+    client, server = pair(client_kw=dict(verify=False))
+    ck = server.config._certified_keys[0]
+    der = ck.der_chain[0]
+    bad = der.replace(b"\xa0\x03\x02\x01\x02", b"\xa0\x03\x02\x01\x03", 1)  # v3 -> a version X.509 does not have
+    assert bad != der
+    object.__setattr__(ck, "der_chain", (bad,) + ck.der_chain[1:])
+    server.receive_data(client.data_to_send())
+    assert alert_of(client, server.data_to_send()) == A.bad_certificate
