@@ -46,7 +46,7 @@ SERVERS = [
      ["--tls1.2", "--cipher", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"],
      "TLSv1.2", "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "x25519", "ECDHE share"),
 ]
-KEY_NAMES = {"ecdsa-p256": "ECDSA secp256r1", "rsa2048": "RSA 2048 bits"}
+KEY_NAMES = {"ecdsa-p256": "ECDSA P-256", "rsa2048": "RSA 2048 bits"}
 
 
 @pytest.mark.parametrize("name, key_type, server_args, our_args, version, suite, group, kx", SERVERS,

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 
+from port443.pki.keys import describe_key
 from port443.tls import events as ev
 from port443.tls.enums import AlertDescription, NamedGroup, SignatureScheme, name_of
 from port443.tls.suites import CipherSuite
@@ -53,17 +53,9 @@ def _list(values, namer, limit: int = 12) -> str:
 
 
 def key_description(public_key) -> str:
-    if isinstance(public_key, rsa.RSAPublicKey):
-        return f"RSA {public_key.key_size} bits"
-    if isinstance(public_key, ec.EllipticCurvePublicKey):
-        return f"ECDSA {public_key.curve.name}"
-    if isinstance(public_key, ed25519.Ed25519PublicKey):
-        return "Ed25519"
-    if isinstance(public_key, ed448.Ed448PublicKey):
-        return "Ed448"
-    if isinstance(public_key, dsa.DSAPublicKey):
-        return f"DSA {public_key.key_size} bits"
-    return type(public_key).__name__
+    """E.g. "RSA 2048 bits", "ECDSA P-256", "Ed25519" (port443.pki.keys names the key)."""
+    text = describe_key(public_key)
+    return f"{text} bits" if text.startswith(("RSA ", "DSA ")) else text
 
 
 def certificate_names(cert: x509.Certificate) -> list[str]:
