@@ -12,13 +12,15 @@ Exit codes (all `cert` commands):
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 import os
 import sys
 from pathlib import Path
 
 import click
+
+from port443.cli import errors
+from port443.cli.errors import fail
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from port443.pki import csr as csr_mod, hostname, localca, ostrust
@@ -33,25 +35,19 @@ EXIT_CODES = __doc__.split("Exit codes (all `cert` commands):\n", 1)[1]
 
 
 def _fail(code: int, message: str) -> None:
-    click.echo(f"port443 cert: error: {message}", err=True)
-    sys.exit(code)
+    fail("cert", code, message)
 
 
 def one_line_errors(command):
     """Turn our errors into one line on stderr and the documented exit code; never a traceback."""
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        from port443.net.chain import ChainFetchError
+    from port443.net.chain import ChainFetchError
 
-        try:
-            return command(*args, **kwargs)
-        except ChainFetchError as exc:
-            _fail(EXIT_NETWORK, str(exc))
-        except ostrust.TrustInstallError as exc:
-            _fail(EXIT_SYSTEM, str(exc))
-        except (PkiFileError, TrustError, csr_mod.CsrError, ValueError) as exc:
-            _fail(EXIT_BAD_INPUT, str(exc))
-    return wrapper
+    return errors.one_line_errors(
+        "cert",
+        ((ChainFetchError,), EXIT_NETWORK),
+        ((ostrust.TrustInstallError,), EXIT_SYSTEM),
+        ((PkiFileError, TrustError, csr_mod.CsrError, ValueError), EXIT_BAD_INPUT),
+    )(command)
 
 
 @click.group(epilog="Exit codes:\n\n" + EXIT_CODES.replace("\n", "\n\n"))

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import click
 
+from port443.cli.errors import fail
 from port443.audit.check import CheckOptions, check_host
 from port443.audit.grade import GRADE_RANK, meets
 from port443.audit.mass import check_many, parse_target, read_targets
@@ -28,8 +29,7 @@ GRADES = sorted(GRADE_RANK, key=GRADE_RANK.get)
 
 
 def _fail(code: int, message: str) -> None:
-    click.echo(f"port443 check: error: {message}", err=True)
-    sys.exit(code)
+    fail("check", code, message)
 
 
 @click.command(epilog="Exit codes:\n\n" + EXIT_CODES.replace("\n", "\n\n"))

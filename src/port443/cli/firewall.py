@@ -14,13 +14,14 @@ Exit codes (all `firewall` commands):
 
 from __future__ import annotations
 
-import functools
 import json
 import shlex
 import sys
 
 import click
 
+from port443.cli import errors
+from port443.cli.errors import fail
 from port443.firewall.model import DEFAULT_PROFILES, Direction, FirewallError, Request
 from port443.firewall.system import platform_name, privileged
 from port443.net.probe import CONNECT_TIMEOUT, ProbeError, ProbeResult
@@ -39,21 +40,12 @@ class Refused(Exception):
 
 
 def _fail(code: int, message: str) -> None:
-    click.echo(f"port443 firewall: error: {message}", err=True)
-    sys.exit(code)
+    fail("firewall", code, message)
 
 
-def one_line_errors(command):
-    """Our errors become one line on stderr and the documented exit code; never a traceback."""
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except Refused as exc:
-            _fail(exc.code, str(exc))
-        except (FirewallError, ProbeError) as exc:
-            _fail(EXIT_BAD_INPUT, str(exc))
-    return wrapper
+# Our errors become one line on stderr and the documented exit code; never a traceback.
+one_line_errors = errors.one_line_errors(
+    "firewall", ((Refused,), lambda exc: exc.code), ((FirewallError, ProbeError), EXIT_BAD_INPUT))
 
 
 def _rerun_line() -> str:

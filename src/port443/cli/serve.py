@@ -17,6 +17,7 @@ import click
 from click.core import ParameterSource
 
 from port443.cli.cert_acme import ca_options
+from port443.cli.errors import fail
 from port443.cli.render import console
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_BIND = 0, 1, 2, 3
@@ -35,8 +36,7 @@ FLAG_TO_SETTING = {
 
 
 def _fail(code: int, message: str) -> None:
-    click.echo(f"port443 serve: error: {message}", err=True)
-    sys.exit(code)
+    fail("serve", code, message)
 
 
 def _flags(ctx: click.Context, params: dict) -> dict:
