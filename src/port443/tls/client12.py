@@ -23,15 +23,14 @@ from port443.tls.enums import HandshakeType, NamedGroup
 from port443.tls.enums import ProtocolVersion as PV
 from port443.tls.errors import DecodeError, HandshakeFailure, IllegalParameter, TLSError
 from port443.tls.kex import SUPPORTED_GROUPS, ClientShare, dh_exchange, dh_generate, dh_public_bytes
-from port443.tls.key_schedule import constant_time_equal
-from port443.tls.messages import Finished, ServerHello
+from port443.tls.messages import ServerHello
 from port443.tls.messages12 import (
     Certificate12, CertificateRequest12, NewSessionTicket12, ServerKeyExchange, client_key_exchange,
     decode_server_hello_done,
 )
 from port443.tls.session import Session
 from port443.tls.sigs import verify as verify_signature
-from port443.tls.steps import Steps
+from port443.tls.steps import Tls12Steps
 from port443.tls.suites import SUITES
 from port443.tls.tls12_keys import Tls12Keys
 
@@ -40,7 +39,9 @@ KX_KIND = {"ECDHE": "ECDHE share", "DHE": "DHE share", "RSA": "RSA-encrypted pre
 SESSION_KEYS = "session keys derived from client random + server random + premaster secret"
 
 
-class Client12Handshake(Steps):
+class Client12Handshake(Tls12Steps):
+    is_client = True
+
     def __init__(self, prev, sh: ServerHello, raw: bytes) -> None:
         self.conn = prev.conn
         self.config = prev.config
@@ -222,23 +223,6 @@ class Client12Handshake(Steps):
         self._expect_server_finish()
 
     # ------------------------------------------------------------ Finished both ways
-    def _send(self, message: bytes) -> None:
-        self.transcript.add(message)
-        self.conn._send_handshake(message)
-
-    def _install_keys(self) -> None:
-        self.client_protection, self.server_protection = self.keys.protections(self.etm, self.conn.entropy.random)
-
-    def send_change_cipher_spec_and_finished(self) -> None:
-        conn = self.conn
-        conn._send_change_cipher_spec()
-        conn._emit(ev.ChangeCipherSpecSent())
-        conn._set_write(self.client_protection)
-        verify_data = self.keys.finished(True, self.transcript.digest())
-        self._send(Finished(verify_data).encode())
-        conn._flush_handshake()
-        conn._emit(ev.FinishedSent(verify_data))
-
     def _expect_server_finish(self) -> None:
         if self.expect_ticket:
             self._next("NewSessionTicket", new_session_ticket=self.read_new_session_ticket)
@@ -253,20 +237,10 @@ class Client12Handshake(Steps):
         self._offer_session()  # in wire order: the ticket comes before the server's Finished
         self._next("ChangeCipherSpec")
 
-    def receive_change_cipher_spec(self) -> None:
-        if self._state != "ChangeCipherSpec":
-            super().receive_change_cipher_spec()
-        self.conn._set_read(self.server_protection)
-        self.conn._emit(ev.ChangeCipherSpecReceived())
-        self._next("Finished", finished=self.read_server_finished)
-
-    def read_server_finished(self, raw: bytes) -> None:
+    def read_peer_finished(self, raw: bytes) -> None:
+        """The server's Finished; in a resumption ours follows it."""
         conn = self.conn
-        expected = self.keys.finished(False, self.transcript.digest())
-        if not constant_time_equal(expected, raw[4:]):
-            raise TLSError(A.decrypt_error, "server Finished does not match the handshake")
-        self.transcript.add(raw)
-        conn._emit(ev.FinishedReceived(bytes(raw[4:])))
+        self.check_peer_finished(raw)
         if self.resumed:
             self.send_change_cipher_spec_and_finished()
         conn._complete(ev.HandshakeComplete(

@@ -23,14 +23,14 @@ from port443.tls.enums import NamedGroup, ProtocolVersion as PV
 from port443.tls.errors import HandshakeFailure, IllegalParameter, TLSError
 from port443.tls.kex import SUPPORTED_GROUPS, _dh, _public_bytes
 from port443.tls.key_schedule import constant_time_equal
-from port443.tls.messages import DOWNGRADE_TLS12, Finished, ServerHello
+from port443.tls.messages import DOWNGRADE_TLS12, ServerHello
 from port443.tls.messages12 import (
     Certificate12, NewSessionTicket12, ServerKeyExchange, decode_client_key_exchange, server_hello_done,
 )
 from port443.tls.server_hello import ClientHelloInfo, _key_auth, choose_alpn, choose_certificate, choose_suite
 from port443.tls.session import TicketState, open_ticket, seal_ticket
 from port443.tls.sigs import sign
-from port443.tls.steps import Steps
+from port443.tls.steps import Tls12Steps
 from port443.tls.suites import SUITES
 from port443.tls.tls12_keys import Tls12Keys
 from port443.tls.transcript import Transcript
@@ -39,7 +39,9 @@ SCSV_RENEGOTIATION = 0x00FF
 _DEFAULT_SCHEME = {"RSA": 0x0201, "ECDSA": 0x0203}  # RFC 5246 §7.4.1.4.1: no signature_algorithms means SHA-1
 
 
-class Server12Handshake(Steps):
+class Server12Handshake(Tls12Steps):
+    is_client = False
+
     def __init__(self, conn, info: ClientHelloInfo) -> None:
         self.conn = conn
         self.config = conn.config
@@ -208,20 +210,10 @@ class Server12Handshake(Steps):
         mask = -int(good) & 0xFF
         return bytes((c & mask) | (f & ~mask & 0xFF) for c, f in zip(candidate, fallback))
 
-    def receive_change_cipher_spec(self) -> None:
-        if self._state != "ChangeCipherSpec":
-            super().receive_change_cipher_spec()
-        self.conn._set_read(self.client_protection)
-        self.conn._emit(ev.ChangeCipherSpecReceived())
-        self._next("Finished", finished=self.read_client_finished)
-
-    def read_client_finished(self, raw: bytes) -> None:
+    def read_peer_finished(self, raw: bytes) -> None:
+        """The client's Finished; after a full handshake our ticket, CCS and Finished follow."""
         conn = self.conn
-        expected = self.keys.finished(True, self.transcript.digest())
-        if not constant_time_equal(expected, raw[4:]):
-            raise TLSError(A.decrypt_error, "client Finished does not match the handshake")
-        self.transcript.add(raw)
-        conn._emit(ev.FinishedReceived(bytes(raw[4:])))
+        self.check_peer_finished(raw)
         resumed = self.state is not None
         if not resumed:
             state = TicketState(PV.TLSv1_2, self.suite.suite, self.keys.master, self.config.clock(), 0, self.alpn,
@@ -238,24 +230,6 @@ class Server12Handshake(Steps):
             key_exchange=KX_KIND[self.suite.kx] if not resumed else "resumed", signature_scheme=self.scheme,
         ))
         self._next("application data", client_hello=self.refuse_renegotiation)
-
-    # ------------------------------------------------------------ helpers
-    def _send(self, message: bytes) -> None:
-        self.transcript.add(message)
-        self.conn._send_handshake(message)
-
-    def _install_keys(self) -> None:
-        self.client_protection, self.server_protection = self.keys.protections(False, self.conn.entropy.random)
-
-    def send_change_cipher_spec_and_finished(self) -> None:
-        conn = self.conn
-        conn._send_change_cipher_spec()
-        conn._emit(ev.ChangeCipherSpecSent())
-        conn._set_write(self.server_protection)
-        verify_data = self.keys.finished(False, self.transcript.digest())
-        self._send(Finished(verify_data).encode())
-        conn._flush_handshake()
-        conn._emit(ev.FinishedSent(verify_data))
 
     def refuse_renegotiation(self, raw: bytes) -> None:
         """A ClientHello after the handshake: we never renegotiate (RFC 5746 §4.4)."""
