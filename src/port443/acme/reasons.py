@@ -42,7 +42,7 @@ def retry_after_seconds(response: Any, now: float | None = None) -> float | None
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # "²".isdigit() is True too
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value).timestamp()
