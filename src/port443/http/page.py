@@ -13,40 +13,26 @@ from typing import Any
 
 from port443.http.message import Request, Response, text_response
 from port443.tls.enums import ExtensionType, name_of
+from port443.tls.server_hello import is_grease
 from port443.trace import group_name, scheme_name, suite_name
 
-_GREASE = lambda v: (v & 0x0F0F) == 0x0A0A and (v >> 8) == (v & 0xFF)  # noqa: E731  RFC 8701
 
 
 def fingerprints(raw: bytes) -> dict[str, str] | None:
-    """HOOK (issue 9, `port443 observe`): JA3/JA4 of the visitor's Client Hello.
+    """JA3 (its MD5) and JA4 of the visitor's Client Hello, from port443.observe.fingerprint."""
+    from port443.observe.fingerprint import ja3, ja4
 
-    Uses `ja3(raw)` (the JA3 string and its MD5) and `ja4(raw)` from
-    port443.observe.fingerprint when that module is there; without it the page
-    says the fingerprints are not available yet.
-    """
-    import importlib
-
-    for module in ("port443.observe.fingerprint", "port443.observe.fingerprints", "port443.observe"):
+    out = {}
+    for name, fn in (("JA3", lambda b: ja3(b)[1]), ("JA4", ja4)):
         try:
-            mod = importlib.import_module(module)
-        except ImportError:
-            continue
-        found = {name: getattr(mod, name) for name in ("ja3", "ja4") if callable(getattr(mod, name, None))}
-        if found:
-            out = {}
-            for name, fn in found.items():
-                try:
-                    value = fn(raw)
-                    out[name.upper()] = value[-1] if isinstance(value, tuple) else str(value)
-                except Exception as exc:  # a fingerprint bug must not take the page down
-                    out[name.upper()] = f"unavailable ({type(exc).__name__})"
-            return out
-    return None
+            out[name] = fn(raw)
+        except Exception as exc:  # a fingerprint bug must not take the page down
+            out[name] = f"unavailable ({type(exc).__name__})"
+    return out
 
 
 def _names(values, namer) -> list[str]:
-    return [namer(v) for v in values if not (isinstance(v, int) and _GREASE(v))]
+    return [namer(v) for v in values if not (isinstance(v, int) and is_grease(v))]
 
 
 def handshake_facts(req: Request) -> dict[str, Any]:
@@ -119,7 +105,7 @@ def render_page(facts: dict[str, Any]) -> str:
                  _row("ALPN", h["alpn"], "offered-alpn"), _row("Extensions", h["extensions"], "offered-extensions")]
         fp = facts["fingerprints"]
         offer.append(_row("JA3 / JA4", ", ".join(f"{k} {v}" for k, v in fp.items()) if fp else
-                          "not available yet (port443 observe, issue 9)", "fingerprints"))
+                          "not available (no Client Hello recorded)", "fingerprints"))
         offer.append("</table>")
     sni = e["site_name"] or "(none sent)"
     seen = ["<table>",

@@ -35,6 +35,7 @@ from port443.tls.enums import ExtensionType as ET
 from port443.tls.enums import HandshakeType as HT
 from port443.tls.errors import TLSError
 from port443.tls.messages import ClientHello, ServerHello
+from port443.tls.server_hello import is_grease
 
 EMPTY_HASH = "000000000000"  # JA4's value for an empty list (instead of hashing nothing)
 
@@ -47,10 +48,6 @@ TRANSPORTS = ("t", "q", "d")  # TLS over TCP, QUIC, DTLS
 class FingerprintError(ValueError):
     """The bytes are not a hello the engine's decoder accepts; the message says which part is wrong."""
 
-
-def is_grease(value: int) -> bool:
-    """RFC 8701 GREASE code points: 0x0A0A, 0x1A1A, ... 0xFAFA."""
-    return (value & 0x0F0F) == 0x0A0A and (value >> 8) == (value & 0xFF)
 
 
 def _body(raw: bytes, msg_type: int, name: str) -> memoryview:

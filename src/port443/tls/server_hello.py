@@ -21,7 +21,7 @@ from port443.tls.sigs import choose_scheme
 from port443.tls.suites import SUITES
 
 
-def _is_grease(v: int) -> bool:
+def is_grease(v: int) -> bool:
     """RFC 8701 GREASE values (0x?A?A) are ignored wherever they appear."""
     return (v & 0x0F0F) == 0x0A0A and (v >> 8) == (v & 0xFF)
 
@@ -76,11 +76,11 @@ def read_client_hello(raw: bytes) -> ClientHelloInfo:
         if t == ET.server_name:
             info.sni = X.decode_server_name(d)
         elif t == ET.supported_versions:
-            info.versions = [v for v in X.decode_supported_versions_ch(d) if not _is_grease(v)]
+            info.versions = [v for v in X.decode_supported_versions_ch(d) if not is_grease(v)]
         elif t == ET.supported_groups:
-            info.groups = [g for g in X.decode_u16_list(d, "supported_groups") if not _is_grease(g)]
+            info.groups = [g for g in X.decode_u16_list(d, "supported_groups") if not is_grease(g)]
         elif t == ET.key_share:
-            info.shares = [(g, k) for g, k in X.decode_key_share_ch(d) if not _is_grease(g)]
+            info.shares = [(g, k) for g, k in X.decode_key_share_ch(d) if not is_grease(g)]
         elif t == ET.signature_algorithms:
             info.signature_algorithms = X.decode_u16_list(d, "signature_algorithms")
         elif t == ET.application_layer_protocol_negotiation:
