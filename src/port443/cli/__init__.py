@@ -9,6 +9,7 @@ module.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 
 import click
 
