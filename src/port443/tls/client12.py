@@ -90,8 +90,7 @@ class Client12Handshake(Tls12Steps):
         self.expect_status = sh.has(ET.status_request)  # a CertificateStatus may follow the Certificate
         rsl = sh.ext(ET.record_size_limit)
         if rsl is not None:  # RFC 8449: in TLS 1.2 the limit counts plaintext only
-            conn._write_fragment = min(conn._write_fragment, X.decode_record_size_limit(rsl))
-            conn._read_plain_limit = min(conn._read_plain_limit, cfg.record_size_limit)
+            conn._apply_record_size_limit(X.decode_record_size_limit(rsl), cfg.record_size_limit)
         self.suite = info
         self.session_id = sh.session_id
         conn.version = PV.TLSv1_2

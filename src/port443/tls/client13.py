@@ -311,8 +311,7 @@ class ClientHandshake(Steps):
             self.alpn = protos[0].decode("latin-1")
         rsl = ee.ext(ET.record_size_limit)
         if rsl is not None:
-            self.conn._write_fragment = min(self.conn._write_fragment, X.decode_record_size_limit(rsl) - 1)
-            self.conn._read_plain_limit = min(self.conn._read_plain_limit, self.config.record_size_limit - 1)
+            self.conn._apply_record_size_limit(X.decode_record_size_limit(rsl), self.config.record_size_limit)
         sni_ext = ee.ext(ET.server_name)
         if sni_ext:
             raise DecodeError("server_name in EncryptedExtensions must be empty")

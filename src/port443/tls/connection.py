@@ -50,7 +50,6 @@ class Connection:
         self.entropy = entropy or Entropy()
         self._out: list[bytes] = []
         self._events: list[ev.Event] = []
-        self._collect = self._events  # where events go: this receive_data call's list, else _events
         self._pending = bytearray()
         self._need = 5
         self._hs_in = bytearray()
@@ -63,8 +62,6 @@ class Connection:
         self.version: ProtocolVersion | None = None
         self.handshake_complete = False
         self.complete_event: ev.HandshakeComplete | None = None
-        self._can_read_app = False
-        self._can_write_app = False
         self._ccs_allowed = False  # TLS 1.3 compatibility-mode CCS may be ignored
         self._sent_ccs = False
         self._sent_close = False
@@ -88,7 +85,7 @@ class Connection:
             raise ConnectionClosedError(f"the connection failed earlier: {self._failed.message}")
         events = self._events
         if self._peer_closed:
-            self._events = self._collect = []
+            self._events = []
             return events
         try:
             if data:
@@ -103,7 +100,7 @@ class Connection:
             err.events = events
             raise err from exc
         finally:
-            self._events = self._collect = []
+            self._events = []
         return events
 
     def data_to_send(self) -> bytes:
@@ -117,14 +114,14 @@ class Connection:
     def pop_events(self) -> list[ev.Event]:
         """Events produced by our own actions since the last call (e.g. ClientHelloSent)."""
         events = self._events
-        self._events = self._collect = []
+        self._events = []
         return events
 
     def send(self, data: bytes) -> None:
         """Queue application data; it is encrypted into data_to_send()."""
-        if not self._can_write_app or self._sent_close or self._failed is not None or self._peer_fatal:
+        if not self.handshake_complete or self._sent_close or self._failed is not None or self._peer_fatal:
             raise ConnectionClosedError(
-                "cannot send application data: " + ("the handshake is not complete" if not self._can_write_app else "the connection is closed")
+                "cannot send application data: " + ("the handshake is not complete" if not self.handshake_complete else "the connection is closed")
             )
         seal = self._write.seal
         limit = self._write_fragment
@@ -217,11 +214,11 @@ class Connection:
         if len(plain) > self._read_plain_limit:
             raise RecordOverflow(f"record of {len(plain)} bytes is over the {self._read_plain_limit}-byte limit we set")
         if ctype == _CT.application_data:
-            if not self._can_read_app or self._hs_in:
+            if not self.handshake_complete or self._hs_in:
                 raise UnexpectedMessage("application data before the handshake completed")
             if plain:
                 self._idle_records = 0
-                self._collect.append(ev.ApplicationData(plain))
+                self._events.append(ev.ApplicationData(plain))
             else:
                 self._idle()
         elif ctype == _CT.handshake:
@@ -283,19 +280,19 @@ class Connection:
         level, desc = plain[0], plain[1]
         if self._hs_in:
             raise UnexpectedMessage("alert in the middle of a handshake message")
-        self._collect.append(ev.AlertReceived(level, desc))
+        self._events.append(ev.AlertReceived(level, desc))
         if desc == A.close_notify:
             self._peer_closed = True
             # RFC 5246 §7.2.1 wants a close_notify in answer; like OpenSSL's SSL_shutdown, that is the
             # caller's close(), so it is not written into a socket the peer may already have closed.
-            self._collect.append(ev.ConnectionClosed(clean=True))
+            self._events.append(ev.ConnectionClosed(clean=True))
             return
         if desc == A.user_canceled or level == AlertLevel.warning and self._warnings_are_warnings():
             self._idle()
             return  # TLS 1.2 warnings (and user_canceled) do not end the connection
         self._peer_closed = True
         self._peer_fatal = True
-        self._collect.append(ev.ConnectionClosed(clean=False))
+        self._events.append(ev.ConnectionClosed(clean=False))
 
     def _warnings_are_warnings(self) -> bool:
         if self.version is not None:
@@ -328,7 +325,7 @@ class Connection:
             self._out.append(self._write.seal(21, bytes((level, desc))))
         except TLSError:
             return
-        self._collect.append(ev.AlertSent(level, desc))
+        self._events.append(ev.AlertSent(level, desc))
 
     def _fail(self, exc: TLSError) -> None:
         if self._failed is not None:
@@ -340,7 +337,7 @@ class Connection:
             self._sent_close = True
 
     def _emit(self, event: ev.Event) -> None:
-        self._collect.append(event)
+        self._events.append(event)
 
     # ------------------------------------------------------------ keys
     def _set_read(self, protection: Any) -> None:
@@ -379,15 +376,22 @@ class Connection:
         self._idle()
         self._set_read_secret(self._key_schedule.next_traffic_secret(self._read_secret))
         requested = msg.request_update == KeyUpdateRequest.update_requested
-        self._collect.append(ev.KeyUpdated("receive", requested))
+        self._events.append(ev.KeyUpdated("receive", requested))
         if requested and not self._sent_close:
             self._send_key_update(KeyUpdateRequest.update_not_requested)
             self._flush_handshake()
 
+    def _apply_record_size_limit(self, peer: int | None, ours: int | None) -> None:
+        """RFC 8449: the peer's limit caps what we send, ours what we accept; in TLS 1.3 both
+        count the inner content type byte, hence one less of data."""
+        extra = 1 if self.version == ProtocolVersion.TLSv1_3 else 0
+        if peer is not None:
+            self._write_fragment = min(self._write_fragment, peer - extra)
+        if ours is not None:
+            self._read_plain_limit = min(self._read_plain_limit, ours - extra)
+
     def _complete(self, event: ev.HandshakeComplete) -> None:
         self.handshake_complete = True
         self.complete_event = event
-        self._can_read_app = True
-        self._can_write_app = True
         self._ccs_allowed = False
-        self._collect.append(event)
+        self._events.append(event)

@@ -139,8 +139,7 @@ class Server12Handshake(Tls12Steps):
             exts.append((ET.server_name, b""))
         if info.record_size_limit is not None and cfg.record_size_limit is not None:
             exts.append((ET.record_size_limit, X.u16(min(cfg.record_size_limit, 16384))))
-            conn._write_fragment = min(conn._write_fragment, info.record_size_limit)  # RFC 8449: no -1 in 1.2
-            conn._read_plain_limit = min(conn._read_plain_limit, cfg.record_size_limit)
+            conn._apply_record_size_limit(info.record_size_limit, cfg.record_size_limit)
         if self.alpn is not None:
             exts.append((ET.application_layer_protocol_negotiation, X.encode_alpn([self.alpn.encode("latin-1")])))
         self._send(ServerHello(random, self.suite.suite, exts, self.session_id).encode())

@@ -241,8 +241,7 @@ class ServerHandshake(Steps):
         if info.record_size_limit is not None:
             if cfg.record_size_limit is not None:
                 exts.append((ET.record_size_limit, u16(cfg.record_size_limit)))
-                conn._read_plain_limit = min(conn._read_plain_limit, cfg.record_size_limit - 1)
-            conn._write_fragment = min(conn._write_fragment, info.record_size_limit - 1)
+            conn._apply_record_size_limit(info.record_size_limit, cfg.record_size_limit)
         if info.sni:  # we used the name (to pick a certificate or check the ticket): acknowledge it
             exts.append((ET.server_name, b""))
         if self.alpn is not None:
