@@ -44,22 +44,14 @@ def split_host_port(target: str, default_port: int = DEFAULT_PORT) -> tuple[str,
     return host, int(port) if port else default_port
 
 
-def _is_ip(host: str) -> bool:
-    try:
-        socket.inet_pton(socket.AF_INET6 if ":" in host else socket.AF_INET, host)
-        return True
-    except OSError:
-        return False
-
-
 def fetch_chain(host: str, port: int = DEFAULT_PORT, server_name: str | None = None,
                 timeout: float = 10.0) -> FetchedChain:
     """Connect, handshake until the server's certificates arrive, and return them."""
     from port443.tls import (AlertReceived, CertificateReceived, ClientConfig, ClientConnection,
                              ServerHelloReceived, TLSError)
 
-    sni = server_name or (None if _is_ip(host) else host)
-    conn = ClientConnection(ClientConfig(server_name=sni, verify=False))
+    # The engine sends no SNI for an IP address literal (RFC 6066 §3).
+    conn = ClientConnection(ClientConfig(server_name=server_name or host, verify=False))
     try:
         sock = socket.create_connection((host, port), timeout=timeout)
     except OSError as exc:

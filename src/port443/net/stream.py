@@ -32,7 +32,6 @@ class TLSStream:
         self.events: list[Event] = []
         self._data = bytearray()
         self.peer_closed = False
-        self.tcp_eof = False
 
     def _flush(self) -> None:
         out = self.conn.data_to_send()
@@ -52,7 +51,6 @@ class TLSStream:
     def _pump_once(self) -> None:
         chunk = self.sock.recv(RECV_SIZE)
         if not chunk:
-            self.tcp_eof = True
             raise StreamClosed("the peer closed the TCP connection")
         try:
             events = self.conn.receive_data(chunk)

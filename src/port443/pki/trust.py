@@ -107,3 +107,9 @@ def _mozilla() -> TrustStore:
 def cached_cafile(path: str) -> TrustStore:
     """A CA file's store, parsed once per process (configs share it)."""
     return TrustStore.from_cafile(path)
+
+
+@functools.lru_cache(maxsize=32)
+def cached_capath(path: str) -> TrustStore:
+    """A CA directory's store, parsed once per process (not once per handshake)."""
+    return TrustStore.from_capath(path)

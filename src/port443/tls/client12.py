@@ -22,7 +22,7 @@ from port443.tls.enums import ExtensionType as ET
 from port443.tls.enums import HandshakeType, NamedGroup
 from port443.tls.enums import ProtocolVersion as PV
 from port443.tls.errors import DecodeError, HandshakeFailure, IllegalParameter, TLSError
-from port443.tls.kex import SUPPORTED_GROUPS, ClientShare, dh_exchange, dh_generate, dh_public_bytes
+from port443.tls.kex import KX_KIND, ClientShare, is_tls12_curve, dh_exchange, dh_generate, dh_public_bytes
 from port443.tls.messages import ServerHello
 from port443.tls.messages12 import (
     Certificate12, CertificateRequest12, NewSessionTicket12, ServerKeyExchange, client_key_exchange,
@@ -30,13 +30,11 @@ from port443.tls.messages12 import (
 )
 from port443.tls.session import Session
 from port443.tls.sigs import verify as verify_signature
-from port443.tls.steps import Tls12Steps
+from port443.tls.steps import SESSION_KEYS_12, Tls12Steps
 from port443.tls.suites import SUITES
 from port443.tls.tls12_keys import Tls12Keys
 
 MIN_DH_BITS = 1024  # below this, finite-field DH is breakable (Logjam)
-KX_KIND = {"ECDHE": "ECDHE share", "DHE": "DHE share", "RSA": "RSA-encrypted premaster secret"}
-SESSION_KEYS = "session keys derived from client random + server random + premaster secret"
 
 
 class Client12Handshake(Tls12Steps):
@@ -161,8 +159,7 @@ class Client12Handshake(Tls12Steps):
             raise TLSError(A.decrypt_error, "ServerKeyExchange signature does not verify")
         self.signature_scheme = ske.scheme
         if ske.kind == "ECDHE":
-            if (ske.group not in cfg._groups or ske.group not in SUPPORTED_GROUPS or 256 <= ske.group <= 260
-                    or ske.group == NamedGroup.X25519MLKEM768):  # hybrid groups are TLS 1.3 only
+            if ske.group not in cfg._groups or not is_tls12_curve(ske.group):
                 raise IllegalParameter(f"server chose curve {ske.group}, which we did not offer")
             share = ClientShare(ske.group, conn.entropy.private_key(ske.group))
             self.premaster = share.finish(ske.public)
@@ -217,7 +214,7 @@ class Client12Handshake(Tls12Steps):
         conn._keylog("CLIENT_RANDOM", master)
         self._install_keys()
         conn._emit(ev.KeysDerived("session keys (TLS 1.2)", ("master_secret", "client_write_key", "server_write_key"),
-                                  SESSION_KEYS + (" (extended master secret)" if self.ems else "")))
+                                  SESSION_KEYS_12 + (" (extended master secret)" if self.ems else "")))
         self.send_change_cipher_spec_and_finished()
         self._expect_server_finish()
 

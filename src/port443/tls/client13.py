@@ -22,24 +22,24 @@ from port443.tls.client_hello import HelloPlan, build_client_hello, is_ip_litera
 from port443.tls.enums import AlertDescription as A
 from port443.tls.enums import ExtensionType as ET
 from port443.tls.enums import HandshakeType as HT
-from port443.tls.enums import NamedGroup, SignatureScheme
+from port443.tls.enums import SignatureScheme
 from port443.tls.enums import ProtocolVersion as PV
 from port443.tls.errors import (
     CertificateError, DecodeError, IllegalParameter, TLSError, UnexpectedMessage,
 )
-from port443.tls.kex import ClientShare
-from port443.tls.key_schedule import KeySchedule, constant_time_equal
+from port443.tls.kex import ClientShare, kx_kind
+from port443.tls.key_schedule import KeySchedule, digest
 from port443.tls.messages import (
     DOWNGRADE_TLS11, DOWNGRADE_TLS12, Certificate13, CertificateRequest13, CertificateVerify,
     EncryptedExtensions, Finished, NewSessionTicket13, ServerHello,
 )
 from port443.tls.session import Session
 from port443.tls.sigs import TLS13_SCHEMES, verify as verify_signature
+from port443.tls.server_hello import version_label
+from port443.tls.steps import APPLICATION_KEYS, HANDSHAKE_KEYS, SERVER_CV_CONTEXT, Tls13Steps
 from port443.tls.suites import SUITES
-from port443.tls.steps import Steps
 from port443.tls.transcript import Transcript
 
-SERVER_CV_CONTEXT = b" " * 64 + b"TLS 1.3, server CertificateVerify\x00"
 MAX_TICKET_LIFETIME = 604800  # seconds: 7 days
 
 # Extensions a server may put in EncryptedExtensions (RFC 8446 §4.2 table), answering ours.
@@ -82,7 +82,7 @@ def check_server_chain(conn, chain_der: list[bytes]) -> tuple[x509.Certificate, 
     return chain
 
 
-class ClientHandshake(Steps):
+class ClientHandshake(Tls13Steps):
     """The client side from ClientHello through a TLS 1.3 handshake."""
 
     def __init__(self, conn) -> None:
@@ -144,10 +144,7 @@ class ClientHandshake(Steps):
             if retry:
                 binder_hash = self.transcript.digest_with(truncated)
             else:
-                t = Transcript()
-                t.start_hash(ks.algorithm)
-                t.add(truncated)
-                binder_hash = t.digest()
+                binder_hash = digest(ks.algorithm, truncated)
             raw = with_binder(raw, ks.compute_binder(binder_hash))
             self.psk_ks = ks
         self.transcript.add(raw)
@@ -203,7 +200,7 @@ class ClientHandshake(Steps):
         self.group = group
         shared = plan.shares[group].finish(server_public)
         conn._emit(ev.ServerHelloReceived("TLSv1.3", sh.cipher_suite, sh.random, group, sh.session_id, self.psk_accepted))
-        conn._emit(ev.KeyExchange(_kx_kind(group), group, len(plan.shares[group].public), len(server_public)))
+        conn._emit(ev.KeyExchange(kx_kind(group), group, len(plan.shares[group].public), len(server_public)))
         self.establish_handshake_keys(shared)
 
     def _check_hello_common(self, sh: ServerHello, allowed: frozenset) -> None:
@@ -235,7 +232,7 @@ class ClientHandshake(Steps):
             return
         if version < PV.TLSv1_2 and sh.random[-8:] in (DOWNGRADE_TLS11, DOWNGRADE_TLS12):
             raise IllegalParameter("server random carries a downgrade sentinel (RFC 8446 §4.1.3)")
-        raise TLSError(A.protocol_version, f"server chose {_version_label(version)}, which we do not offer")
+        raise TLSError(A.protocol_version, f"server chose {version_label(version)}, which we do not offer")
 
     def process_hello_retry_request(self, hrr: ServerHello, raw: bytes) -> None:
         plan, conn = self.plan, self.conn
@@ -276,23 +273,14 @@ class ClientHandshake(Steps):
     # ------------------------------------------------------------ handshake keys
     def establish_handshake_keys(self, shared_secret: bytes) -> None:
         conn = self.conn
-        if self.psk_accepted:
-            self.ks = self.psk_ks
-        else:
-            self.ks = KeySchedule(self.suite)
-        conn._key_schedule = self.ks
-        c_hs, s_hs = self.ks.derive_handshake_secrets(shared_secret, self.transcript.digest())
-        self.client_hs, self.server_hs = c_hs, s_hs
-        conn._keylog("CLIENT_HANDSHAKE_TRAFFIC_SECRET", c_hs)
-        conn._keylog("SERVER_HANDSHAKE_TRAFFIC_SECRET", s_hs)
-        conn._set_read_secret(s_hs)
+        self.derive_handshake_secrets(self.psk_ks if self.psk_accepted else KeySchedule(self.suite), shared_secret)
+        conn._set_read_secret(self.server_hs)
         # From here our own records (alerts included, RFC 8446 Appendix A.1) use the handshake keys;
         # in compatibility mode the CCS goes first.
         if self.plan.session_id and self.config.compatibility_mode and not conn._sent_ccs:
             conn._send_change_cipher_spec()
-        conn._set_write_secret(c_hs)
-        conn._emit(ev.KeysDerived("handshake", ("client_handshake_traffic_secret", "server_handshake_traffic_secret"),
-                                  "handshake keys from the (EC)DHE shared secret and the hello transcript"))
+        conn._set_write_secret(self.client_hs)
+        conn._emit(HANDSHAKE_KEYS)
         self._next("EncryptedExtensions", encrypted_extensions=self.read_encrypted_extensions)
 
     def read_encrypted_extensions(self, raw: bytes) -> None:
@@ -367,21 +355,11 @@ class ClientHandshake(Steps):
         self._next("Finished", finished=self.read_server_finished)
 
     def read_server_finished(self, raw: bytes) -> None:
-        conn, ks = self.conn, self.ks
-        expected = ks.finished_mac(self.server_hs, self.transcript.digest())
-        if not constant_time_equal(expected, raw[4:]):
-            raise TLSError(A.decrypt_error, "server Finished does not match the handshake")
-        self.transcript.add(raw)
-        conn._emit(ev.FinishedReceived(bytes(raw[4:])))
-        c_ap, s_ap, exporter = ks.derive_application_secrets(self.transcript.digest())
-        conn._keylog("CLIENT_TRAFFIC_SECRET_0", c_ap)
-        conn._keylog("SERVER_TRAFFIC_SECRET_0", s_ap)
-        conn._keylog("EXPORTER_SECRET", exporter)
-        self.exporter_secret = exporter
+        conn = self.conn
+        self.accept_finished13(self.server_hs, raw, "server")
+        c_ap, s_ap = self.derive_application_secrets()
         conn._set_read_secret(s_ap)
-        conn._emit(ev.KeysDerived("application", ("client_application_traffic_secret_0",
-                                                  "server_application_traffic_secret_0", "exporter_master_secret"),
-                                  "session keys from the handshake secret and the transcript through server Finished"))
+        conn._emit(APPLICATION_KEYS)
         self.send_client_finished(c_ap)
 
     def send_client_finished(self, client_app_secret: bytes) -> None:
@@ -402,7 +380,7 @@ class ClientHandshake(Steps):
         conn._complete(ev.HandshakeComplete(
             version="TLSv1.3", cipher_suite=self.suite.suite, group=self.group, alpn_protocol=self.alpn,
             peer_certificates=self.server_chain, server_name=self.config.server_name, resumed=self.psk_accepted,
-            key_exchange=_kx_kind(self.group), signature_scheme=self.signature_scheme,
+            key_exchange=kx_kind(self.group), signature_scheme=self.signature_scheme,
         ))
         self._next("post-handshake", new_session_ticket=self.read_new_session_ticket)
 
@@ -454,18 +432,3 @@ _RSAE_SCHEMES = frozenset({0x0804, 0x0805, 0x0806, 0x0201, 0x0401, 0x0501, 0x060
 
 def _unsupported(message: str) -> TLSError:
     return TLSError(A.unsupported_extension, message)
-
-
-def _kx_kind(group: int | None) -> str:
-    if group == NamedGroup.X25519MLKEM768:
-        return "hybrid X25519MLKEM768 share"
-    if group is not None and 256 <= group <= 260:
-        return "DHE share"
-    return "ECDHE share"
-
-
-def _version_label(version: int) -> str:
-    try:
-        return PV(version).label
-    except ValueError:
-        return f"version {version:#06x}"

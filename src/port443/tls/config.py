@@ -117,13 +117,9 @@ def _read(source: Any, what: str) -> bytes:
 
 
 def _names(cert: x509.Certificate) -> tuple[str, ...]:
-    try:
-        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-        names = [n.lower() for n in san.get_values_for_type(x509.DNSName)]
-        names += [str(ip) for ip in san.get_values_for_type(x509.IPAddress)]
-        return tuple(names)
-    except x509.ExtensionNotFound:
-        return ()
+    from port443.pki.hostname import covered_names
+
+    return tuple(name.lower() for name in covered_names(cert).all())
 
 
 @dataclass(frozen=True)
@@ -141,20 +137,16 @@ class CertifiedKey:
         if not certs:
             raise ConfigError("the certificate file holds no certificate")
         private = load_private_key(key, password)
-        pub = certs[0].public_key().public_bytes(Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-        mine = private.public_key().public_bytes(Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-        if pub != mine:
+        from port443.pki.files import key_matches
+
+        if not key_matches(certs[0], private):
             raise ConfigError("the private key does not match the certificate; pass the key the certificate was issued for")
         return cls(certs, private, tuple(c.public_bytes(Encoding.DER) for c in certs), _names(certs[0]))
 
     def matches(self, server_name: str) -> bool:
-        name = server_name.lower().rstrip(".")
-        for pattern in self.names:
-            if pattern == name:
-                return True
-            if pattern.startswith("*.") and "." in name and name.split(".", 1)[1] == pattern[2:]:
-                return True
-        return False
+        from port443.pki.hostname import dns_pattern_matches
+
+        return any(dns_pattern_matches(pattern, server_name) for pattern in self.names)
 
 
 class TicketKeys:
@@ -227,14 +219,14 @@ class ClientConfig:
 
     def trust(self):
         """The trust store to validate against (parsed once per CA file and process)."""
-        from port443.pki.trust import TrustStore, cached_cafile
+        from port443.pki.trust import TrustStore, cached_cafile, cached_capath
 
         if self.trust_store is not None:
             return self.trust_store
         if self.cafile:
             return cached_cafile(str(self.cafile))
         if self.capath:
-            return TrustStore.from_capath(self.capath)
+            return cached_capath(str(self.capath))
         return TrustStore.mozilla()
 
 

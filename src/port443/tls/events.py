@@ -126,7 +126,6 @@ class CertificateVerifySent(Event):
 @dataclass(frozen=True)
 class CertificateVerifyReceived(Event):
     scheme: int
-    valid: bool = True
 
 
 @dataclass(frozen=True)

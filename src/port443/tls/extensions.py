@@ -36,7 +36,7 @@ def encode_extension_block(exts: Extensions) -> bytes:
     return vec16(b"".join(u16(t) + vec16(d) for t, d in exts))
 
 
-def _empty(data: bytes, what: str) -> None:
+def check_empty(data: bytes, what: str) -> None:
     if data:
         raise DecodeError(f"{what} extension must be empty")
 
@@ -264,7 +264,3 @@ def decode_early_data_nst(data: bytes) -> int:
     size = r.u32("max_early_data_size")
     r.expect_end("early_data")
     return size
-
-
-def check_empty(data: bytes, what: str) -> None:
-    _empty(data, what)

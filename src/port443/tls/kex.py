@@ -10,7 +10,6 @@ is `cryptography`'s.
 from __future__ import annotations
 
 import contextlib
-import os
 import warnings
 from typing import Callable
 
@@ -20,7 +19,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from port443.tls.enums import NamedGroup as G
 from port443.tls.errors import IllegalParameter
-from port443.tls.ffdhe import FFDHE_GENERATOR, FFDHE_PRIMES
+from port443.tls.ffdhe import FFDHE_GENERATOR, FFDHE_PRIMES, prime_length
 
 try:
     from cryptography.hazmat.primitives.asymmetric import mlkem
@@ -132,7 +131,7 @@ def _dh(group: int, key, peer: bytes) -> bytes:
             pub = ec.EllipticCurvePublicKey.from_encoded_point(_CURVES[group](), peer)
             return key.exchange(ec.ECDH(), pub)
         if group in FFDHE_PRIMES:
-            length = (FFDHE_PRIMES[group].bit_length() + 7) // 8
+            length = prime_length(group)
             if len(peer) != length:
                 raise ValueError(f"ffdhe share must be {length} bytes")
             return dh_exchange(key, peer, length)
@@ -165,10 +164,6 @@ class ClientShare:
         return _dh(self.group, self.private_key, server_share)
 
 
-def client_share(group: int, factory: PrivateKeyFactory | None = None) -> ClientShare:
-    return ClientShare(group, (factory or generate_private_key)(group))
-
-
 def server_exchange(group: int, client_public: bytes, factory: PrivateKeyFactory | None = None) -> tuple[bytes, bytes]:
     """The server's key_exchange value and the shared secret for a client share."""
     if group == G.X25519MLKEM768:
@@ -191,5 +186,21 @@ def server_exchange(group: int, client_public: bytes, factory: PrivateKeyFactory
     return _public_bytes(key), secret
 
 
-def random_bytes(n: int) -> bytes:
-    return os.urandom(n)
+# How the events name the key exchange (the guide's words for TLS 1.2's kinds).
+KX_KIND = {"ECDHE": "ECDHE share", "DHE": "DHE share", "RSA": "RSA-encrypted premaster secret"}
+
+
+def is_ffdhe(group: int | None) -> bool:
+    return group in FFDHE_PRIMES
+
+
+def is_tls12_curve(group: int) -> bool:
+    """A group TLS 1.2 ECDHE can use: ours, not finite-field, not hybrid (that is TLS 1.3 only)."""
+    return group in SUPPORTED_GROUPS and not is_ffdhe(group) and group != G.X25519MLKEM768
+
+
+def kx_kind(group: int | None) -> str:
+    """The kind of a TLS 1.3 key_share exchange, by its group."""
+    if group == G.X25519MLKEM768:
+        return "hybrid X25519MLKEM768 share"
+    return "DHE share" if is_ffdhe(group) else "ECDHE share"

@@ -25,9 +25,11 @@ def hkdf_extract(algorithm: hashes.HashAlgorithm, salt: bytes, ikm: bytes) -> by
     return HKDF.extract(algorithm, salt, ikm)
 
 
-def hmac_digest(algorithm: hashes.HashAlgorithm, key: bytes, data: bytes) -> bytes:
+def hmac_digest(algorithm: hashes.HashAlgorithm, key: bytes, *parts: bytes) -> bytes:
+    """HMAC of the concatenated parts (cryptography's HMAC)."""
     h = hmac.HMAC(key, algorithm)
-    h.update(data)
+    for part in parts:
+        h.update(part)
     return h.finalize()
 
 
@@ -43,7 +45,6 @@ class KeySchedule:
         self.algorithm = suite.hash()
         self.hash_len = suite.hash_len
         zeros = bytes(self.hash_len)
-        self.psk = psk
         self.early_secret = hkdf_extract(self.algorithm, zeros, psk if psk is not None else zeros)
         self.handshake_secret = b""
         self.master_secret = b""
@@ -57,11 +58,12 @@ class KeySchedule:
         return self.expand(secret, label, transcript_hash)
 
     # -- Early secret stage ----------------------------------------------------
-    def binder_key(self, external: bool = False) -> bytes:
-        return self.derive_secret(self.early_secret, b"ext binder" if external else b"res binder", self._empty_hash)
+    def binder_key(self) -> bytes:
+        """The resumption binder key (our PSKs are all resumption PSKs, never external)."""
+        return self.derive_secret(self.early_secret, b"res binder", self._empty_hash)
 
-    def compute_binder(self, truncated_hello_hash: bytes, external: bool = False) -> bytes:
-        return self.finished_mac(self.binder_key(external), truncated_hello_hash)
+    def compute_binder(self, truncated_hello_hash: bytes) -> bytes:
+        return self.finished_mac(self.binder_key(), truncated_hello_hash)
 
     # -- Handshake stage -------------------------------------------------------
     def derive_handshake_secrets(self, shared_secret: bytes, hello_hash: bytes) -> tuple[bytes, bytes]:
@@ -107,10 +109,11 @@ class KeySchedule:
         return self.expand(secret, b"traffic upd", b"")
 
 
-def _digest(algorithm: hashes.HashAlgorithm, data: bytes) -> bytes:
+def digest(algorithm: hashes.HashAlgorithm, data: bytes) -> bytes:
+    """One hash of `data`."""
     h = hashes.Hash(algorithm)
     h.update(data)
     return h.finalize()
 
 
-_EMPTY_HASH = {32: _digest(hashes.SHA256(), b""), 48: _digest(hashes.SHA384(), b"")}
+_EMPTY_HASH = {32: digest(hashes.SHA256(), b""), 48: digest(hashes.SHA384(), b"")}

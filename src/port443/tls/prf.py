@@ -6,14 +6,9 @@ P_hash is HMAC chained as RFC 5246 §5 lays it out; HMAC itself is
 
 from __future__ import annotations
 
-from cryptography.hazmat.primitives import hashes, hmac
+from cryptography.hazmat.primitives import hashes
 
-
-def _hmac(algorithm: hashes.HashAlgorithm, key: bytes, *parts: bytes) -> bytes:
-    h = hmac.HMAC(key, algorithm)
-    for part in parts:
-        h.update(part)
-    return h.finalize()
+from port443.tls.key_schedule import hmac_digest
 
 
 def prf(algorithm: hashes.HashAlgorithm, secret: bytes, label: bytes, seed: bytes, length: int) -> bytes:
@@ -22,8 +17,8 @@ def prf(algorithm: hashes.HashAlgorithm, secret: bytes, label: bytes, seed: byte
     out = bytearray()
     a = seed
     while len(out) < length:
-        a = _hmac(algorithm, secret, a)
-        out += _hmac(algorithm, secret, a, seed)
+        a = hmac_digest(algorithm, secret, a)
+        out += hmac_digest(algorithm, secret, a, seed)
     return bytes(out[:length])
 
 

@@ -5,15 +5,15 @@ RFC 7366). CBC is only ever used by our client, to talk to legacy servers.
 
 from __future__ import annotations
 
-import hmac as _hmac_cmp
 import os
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes, hmac
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
 
 from port443.tls.errors import BadRecordMac, RecordOverflow, UnexpectedMessage
+from port443.tls.key_schedule import constant_time_equal, hmac_digest
 from port443.tls.record import MAX_CIPHERTEXT_12, MAX_PLAINTEXT, TAG_LEN, header
 
 _VERSION = b"\x03\x03"
@@ -78,7 +78,7 @@ class Tls12CbcProtection:
 
     def __init__(self, key: bytes, mac_key: bytes, mac_hash: type[hashes.HashAlgorithm], etm: bool,
                  random=os.urandom) -> None:
-        self.key = key
+        self.aes = algorithms.AES(key)  # built once, not per record
         self.mac_key = mac_key
         self.mac_hash = mac_hash
         self.mac_len = mac_hash.digest_size
@@ -88,10 +88,7 @@ class Tls12CbcProtection:
         self.max_fragment = MAX_PLAINTEXT
 
     def _mac(self, *parts: bytes) -> bytes:
-        h = hmac.HMAC(self.mac_key, self.mac_hash())
-        for p in parts:
-            h.update(p)
-        return h.finalize()
+        return hmac_digest(self.mac_hash(), self.mac_key, *parts)
 
     def _seq(self) -> bytes:
         seq = self.sequence
@@ -107,7 +104,7 @@ class Tls12CbcProtection:
         data = bytes(data)
         seq = self._seq()
         iv = self.random(16)
-        enc = Cipher(algorithms.AES(self.key), modes.CBC(iv)).encryptor()
+        enc = Cipher(self.aes, modes.CBC(iv)).encryptor()
         if self.etm:
             body = data + self._pad(len(data))
             ct = iv + enc.update(body) + enc.finalize()
@@ -130,9 +127,9 @@ class Tls12CbcProtection:
                 raise BadRecordMac("malformed CBC record")
             ct, mac = payload[:-self.mac_len], payload[-self.mac_len:]
             expected = self._mac(seq, bytes((content_type,)), _VERSION, len(ct).to_bytes(2, "big"), ct)
-            if not _hmac_cmp.compare_digest(mac, expected):
+            if not constant_time_equal(mac, expected):
                 raise BadRecordMac()
-            dec = Cipher(algorithms.AES(self.key), modes.CBC(ct[:16])).decryptor()
+            dec = Cipher(self.aes, modes.CBC(ct[:16])).decryptor()
             body = dec.update(ct[16:]) + dec.finalize()
             pad = body[-1]
             if pad + 1 > len(body) or body[-pad - 1:] != bytes((pad,)) * (pad + 1):
@@ -140,15 +137,15 @@ class Tls12CbcProtection:
             return content_type, body[:-pad - 1]
         if len(payload) < 16 + max(16, (self.mac_len + 16) // 16 * 16) or len(payload) % 16:
             raise BadRecordMac("malformed CBC record")
-        dec = Cipher(algorithms.AES(self.key), modes.CBC(payload[:16])).decryptor()
+        dec = Cipher(self.aes, modes.CBC(payload[:16])).decryptor()
         body = dec.update(payload[16:]) + dec.finalize()
         pad = body[-1]
         good_pad = pad + 1 + self.mac_len <= len(body) and body[-pad - 1:] == bytes((pad,)) * (pad + 1)
         # Check the MAC even when the padding is bad, so both failures cost about the same.
         cut = len(body) - (pad + 1 if good_pad else 1)
         data, mac = body[:cut - self.mac_len], body[cut - self.mac_len:cut]
-        expected = self._mac(seq, bytes((content_type,)), _VERSION, max(len(data), 0).to_bytes(2, "big"), data)
-        if not (_hmac_cmp.compare_digest(mac, expected) and good_pad):
+        expected = self._mac(seq, bytes((content_type,)), _VERSION, len(data).to_bytes(2, "big"), data)
+        if not (constant_time_equal(mac, expected) and good_pad):
             raise BadRecordMac()
         if len(data) > MAX_PLAINTEXT:
             raise RecordOverflow("decrypted record over 2^14 bytes")

@@ -14,14 +14,13 @@ from cryptography.hazmat.primitives.asymmetric import padding
 
 from port443.tls import events as ev
 from port443.tls import extensions as X
-from port443.tls.client12 import KX_KIND, SESSION_KEYS
 from port443.tls.codec import vec8
 from port443.tls.enums import AlertDescription as A
 from port443.tls.enums import AlertLevel
 from port443.tls.enums import ExtensionType as ET
 from port443.tls.enums import NamedGroup, ProtocolVersion as PV
 from port443.tls.errors import HandshakeFailure, IllegalParameter, TLSError
-from port443.tls.kex import SUPPORTED_GROUPS, _dh, _public_bytes
+from port443.tls.kex import KX_KIND, _dh, _public_bytes, is_tls12_curve
 from port443.tls.key_schedule import constant_time_equal
 from port443.tls.messages import DOWNGRADE_TLS12, ServerHello
 from port443.tls.messages12 import (
@@ -30,7 +29,7 @@ from port443.tls.messages12 import (
 from port443.tls.server_hello import ClientHelloInfo, _key_auth, choose_alpn, choose_certificate, choose_suite
 from port443.tls.session import TicketState, open_ticket, seal_ticket
 from port443.tls.sigs import sign
-from port443.tls.steps import Tls12Steps
+from port443.tls.steps import SESSION_KEYS_12, Tls12Steps
 from port443.tls.suites import SUITES
 from port443.tls.tls12_keys import Tls12Keys
 from port443.tls.transcript import Transcript
@@ -90,7 +89,7 @@ class Server12Handshake(Tls12Steps):
     def _ecdhe_group(self) -> int | None:
         offered = self.info.groups or [NamedGroup.secp256r1]  # RFC 8422 §4: none sent, assume P-256
         for g in self.config._groups:
-            if g in offered and g in SUPPORTED_GROUPS and not 256 <= g <= 260 and g != NamedGroup.X25519MLKEM768:
+            if g in offered and is_tls12_curve(g):
                 return g
         return None
 
@@ -191,7 +190,7 @@ class Server12Handshake(Tls12Steps):
         conn._keylog("CLIENT_RANDOM", master)
         self._install_keys()
         conn._emit(ev.KeysDerived("session keys (TLS 1.2)", ("master_secret", "client_write_key", "server_write_key"),
-                                  SESSION_KEYS + (" (extended master secret)" if self.ems else "")))
+                                  SESSION_KEYS_12 + (" (extended master secret)" if self.ems else "")))
         self._next("ChangeCipherSpec")
 
     def decrypt_premaster_secret(self, encrypted: bytes) -> bytes:

@@ -9,7 +9,7 @@ A ClientHello that negotiates TLS 1.2 hands over to server12.
 
 from __future__ import annotations
 
-import hmac
+from cryptography.hazmat.primitives import hashes
 
 from port443.tls import events as ev
 from port443.tls import extensions as X
@@ -20,8 +20,8 @@ from port443.tls.enums import ExtensionType as ET
 from port443.tls.enums import HandshakeType as HT
 from port443.tls.enums import ProtocolVersion as PV
 from port443.tls.errors import HandshakeFailure, IllegalParameter, TLSError
-from port443.tls.kex import SUPPORTED_GROUPS
-from port443.tls.key_schedule import KeySchedule, constant_time_equal
+from port443.tls.kex import SUPPORTED_GROUPS, kx_kind
+from port443.tls.key_schedule import KeySchedule, constant_time_equal, digest, hmac_digest
 from port443.tls.messages import (
     HRR_RANDOM, Certificate13, CertificateVerify, EncryptedExtensions, Finished, NewSessionTicket13, ServerHello,
 )
@@ -31,14 +31,13 @@ from port443.tls.server_hello import (
 from port443.tls.session import TicketState, open_ticket, seal_ticket
 from port443.tls.sigs import sign
 from port443.tls.suites import SUITES
-from port443.tls.steps import Steps
+from port443.tls.steps import APPLICATION_KEYS, HANDSHAKE_KEYS, SERVER_CV_CONTEXT, Tls13Steps
 from port443.tls.transcript import Transcript
 
-SERVER_CV_CONTEXT = b" " * 64 + b"TLS 1.3, server CertificateVerify\x00"
 _SUPPORTED_VERSIONS_13 = u16(PV.TLSv1_3)
 
 
-class ServerHandshake(Steps):
+class ServerHandshake(Tls13Steps):
     """The server side from ClientHello through a TLS 1.3 handshake."""
 
     def __init__(self, conn) -> None:
@@ -125,9 +124,8 @@ class ServerHandshake(Steps):
 
     def _make_cookie(self) -> bytes:
         """An opaque cookie binding the retry to this ClientHello1 (MAC under the ticket key)."""
-        digest = self.transcript.digest()
-        mac = hmac.new(self.config.ticket_keys.key, b"hrr cookie" + digest + u16(self.hrr_group), "sha256").digest()
-        return mac
+        ch1 = self.transcript.digest()
+        return hmac_digest(hashes.SHA256(), self.config.ticket_keys.key, b"hrr cookie", ch1, u16(self.hrr_group))
 
     def process_second_client_hello(self, raw: bytes) -> None:
         info = read_client_hello(raw)
@@ -187,7 +185,7 @@ class ServerHandshake(Steps):
                 continue
             ks = KeySchedule(self.suite, state.secret)
             truncated = raw[: len(raw) - X.binders_length(binders)]
-            binder_hash = self.transcript.digest_with(truncated) if self.hello_retry else _hash_of(self.suite, truncated)
+            binder_hash = self.transcript.digest_with(truncated) if self.hello_retry else digest(self.suite.hash(), truncated)
             if not constant_time_equal(ks.compute_binder(binder_hash), binders[index]):
                 raise TLSError(A.decrypt_error, "PSK binder does not verify")
             self.psk_index = index
@@ -214,21 +212,15 @@ class ServerHandshake(Steps):
         conn._ccs_allowed = True
         conn._emit(ev.ServerHelloSent("TLSv1.3", self.suite.suite, conn.server_random, group, info.hello.session_id,
                                       self.psk_state is not None))
-        conn._emit(ev.KeyExchange(_kx_kind(group), group, len(server_public), len(client_share)))
+        conn._emit(ev.KeyExchange(kx_kind(group), group, len(server_public), len(client_share)))
         self.establish_handshake_keys(shared)
 
     def establish_handshake_keys(self, shared: bytes) -> None:
         conn = self.conn
-        self.ks = self.psk_ks if self.psk_state is not None else KeySchedule(self.suite)
-        conn._key_schedule = self.ks
-        c_hs, s_hs = self.ks.derive_handshake_secrets(shared, self.transcript.digest())
-        self.client_hs, self.server_hs = c_hs, s_hs
-        conn._keylog("CLIENT_HANDSHAKE_TRAFFIC_SECRET", c_hs)
-        conn._keylog("SERVER_HANDSHAKE_TRAFFIC_SECRET", s_hs)
-        conn._set_write_secret(s_hs)
-        conn._set_read_secret(c_hs)
-        conn._emit(ev.KeysDerived("handshake", ("client_handshake_traffic_secret", "server_handshake_traffic_secret"),
-                                  "handshake keys from the (EC)DHE shared secret and the hello transcript"))
+        self.derive_handshake_secrets(self.psk_ks if self.psk_state is not None else KeySchedule(self.suite), shared)
+        conn._set_write_secret(self.server_hs)
+        conn._set_read_secret(self.client_hs)
+        conn._emit(HANDSHAKE_KEYS)
         self.send_encrypted_extensions()
         if self.psk_state is None:
             self.send_certificate()
@@ -271,32 +263,22 @@ class ServerHandshake(Steps):
         self.transcript.add(raw)
         conn._send_handshake(raw)
         conn._emit(ev.FinishedSent(verify_data))
-        c_ap, s_ap, exporter = ks.derive_application_secrets(self.transcript.digest())
-        conn._keylog("CLIENT_TRAFFIC_SECRET_0", c_ap)
-        conn._keylog("SERVER_TRAFFIC_SECRET_0", s_ap)
-        conn._keylog("EXPORTER_SECRET", exporter)
+        c_ap, s_ap = self.derive_application_secrets()
         self.client_ap = c_ap
-        self.exporter_secret = exporter
         conn._set_write_secret(s_ap)
-        conn._emit(ev.KeysDerived("application", ("client_application_traffic_secret_0",
-                                                  "server_application_traffic_secret_0", "exporter_master_secret"),
-                                  "session keys from the handshake secret and the transcript through server Finished"))
+        conn._emit(APPLICATION_KEYS)
         self._next("client Finished", finished=self.read_client_finished)
 
     # ------------------------------------------------------------ client Finished
     def read_client_finished(self, raw: bytes) -> None:
         conn, ks = self.conn, self.ks
-        expected = ks.finished_mac(self.client_hs, self.transcript.digest())
-        if not constant_time_equal(expected, raw[4:]):
-            raise TLSError(A.decrypt_error, "client Finished does not match the handshake")
-        self.transcript.add(raw)
-        conn._emit(ev.FinishedReceived(bytes(raw[4:])))
+        self.accept_finished13(self.client_hs, raw, "client")
         conn._set_read_secret(self.client_ap)
         self.resumption_master = ks.resumption_master_secret(self.transcript.digest())
         conn._complete(ev.HandshakeComplete(
             version="TLSv1.3", cipher_suite=self.suite.suite, group=self.group, alpn_protocol=self.alpn,
             peer_certificates=(), server_name=self.info.sni, resumed=self.psk_state is not None,
-            key_exchange=_kx_kind(self.group), signature_scheme=self.scheme,
+            key_exchange=kx_kind(self.group), signature_scheme=self.scheme,
         ))
         self._next("post-handshake")
         if 1 in (self.info.psk_modes or ()):
@@ -324,15 +306,3 @@ _MAY_CHANGE = frozenset({ET.key_share, ET.cookie, ET.early_data, ET.pre_shared_k
 def _unchanging(hello) -> list:
     return [(t, d) for t, d in hello.extensions if t not in _MAY_CHANGE]
 
-
-def _hash_of(suite, data: bytes) -> bytes:
-    t = Transcript()
-    t.start_hash(suite.hash())
-    t.add(data)
-    return t.digest()
-
-
-def _kx_kind(group: int) -> str:
-    from port443.tls.client13 import _kx_kind as kind
-
-    return kind(group)

@@ -12,8 +12,6 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, paddin
 
 from port443.tls.enums import SignatureScheme as SS
 
-_HASH = {"sha1": hashes.SHA1, "sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}
-
 _ECDSA = {
     SS.ecdsa_secp256r1_sha256: (hashes.SHA256, "secp256r1"),
     SS.ecdsa_secp384r1_sha384: (hashes.SHA384, "secp384r1"),

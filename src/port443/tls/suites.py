@@ -71,9 +71,6 @@ class SuiteInfo:
     def hash_len(self) -> int:
         return self.hash.digest_size
 
-    @property
-    def aead(self) -> bool:
-        return self.cipher != "AESCBC"
 
 
 def _s13(suite: CipherSuite, cipher: str, key_len: int, h: type[hashes.HashAlgorithm]) -> SuiteInfo:
@@ -125,7 +122,6 @@ SUITES: dict[int, SuiteInfo] = {
     )
 }
 
-TLS13_SUITES = tuple(s for s, i in SUITES.items() if i.tls13)
 
 # What a client offers by default, most preferred first (TLS 1.3, then 1.2 AEAD with forward secrecy).
 DEFAULT_CLIENT_SUITES: tuple[CipherSuite, ...] = (
@@ -143,9 +139,6 @@ DEFAULT_CLIENT_SUITES: tuple[CipherSuite, ...] = (
 # Server order: the same AEAD suites; RSA key transport only in the legacy profile.
 DEFAULT_SERVER_SUITES = DEFAULT_CLIENT_SUITES
 
-
-def suite_info(value: int) -> SuiteInfo | None:
-    return SUITES.get(value)
 
 
 def parse_suite(value: "int | str | CipherSuite") -> CipherSuite:

@@ -58,6 +58,3 @@ class Transcript:
         self._hash = hashes.Hash(algorithm)
         self._hash.update(message_hash(first))
         self._messages = []
-
-    def raw_messages(self) -> list[bytes]:
-        return list(self._messages)
