@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 
 from peers import openssl_server
 from port443.audit.hellos import PROTOCOLS, HelloOptions, client_hello, sslv2_client_hello
@@ -156,3 +157,18 @@ def test_key_exchange_reader_never_raises():
         params = read_key_exchange(a, kind, tls12)
         assert params is None or params.bits >= 0
     read()
+
+
+def test_profile_facts_of_a_certificate_with_an_unknown_signature_algorithm():
+    """A signature OID cryptography does not know must not abort the Mozilla profile check."""
+    from cryptography import x509
+
+    from port443.audit.mozilla import cert_facts
+    from port443.pki.issue import issue_leaf, make_ca
+
+    der = issue_leaf(make_ca(), ["localhost"]).certificate.public_bytes(serialization.Encoding.DER)
+    ecdsa_sha256 = bytes.fromhex("06082a8648ce3d040302")  # OID 1.2.840.10045.4.3.2
+    odd = bytes.fromhex("06082a8648ce3d04037f")  # 1.2.840.10045.4.3.127: nobody's algorithm
+    cert = x509.load_der_x509_certificate(der.replace(ecdsa_sha256, odd))
+    facts = cert_facts(cert)
+    assert facts["sig"] == "none" and facts["key_type"] == "ECDSA"

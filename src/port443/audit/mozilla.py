@@ -112,9 +112,10 @@ def cert_facts(cert) -> dict:
     from cryptography.hazmat.primitives.asymmetric import ec, rsa
     key = cert.public_key()
     kind = "RSA" if isinstance(key, rsa.RSAPublicKey) else "ECDSA" if isinstance(key, ec.EllipticCurvePublicKey) else type(key).__name__
-    issuer_key = "ECDSA" if "ecdsa" in cert.signature_algorithm_oid._name.lower() else "RSA"
-    h = cert.signature_hash_algorithm
+    from port443.pki.keys import signature_hash_name, signature_name
+
+    issuer_key = "ECDSA" if "ecdsa" in signature_name(cert).lower() else "RSA"
     days = (cert.not_valid_after_utc - cert.not_valid_before_utc) / dt.timedelta(days=1)
     return {"key_type": kind, "key_bits": key.key_size if hasattr(key, "key_size") else 0,
             "curve": key.curve.name if isinstance(key, ec.EllipticCurvePublicKey) else None,
-            "sig": f"{h.name if h else 'none'}", "sig_key": issuer_key, "days": round(days)}
+            "sig": signature_hash_name(cert) or "none", "sig_key": issuer_key, "days": round(days)}
