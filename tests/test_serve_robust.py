@@ -257,3 +257,32 @@ def test_connection_cap_closes_the_extra_ones(home):
         finally:
             for s in held:
                 s.close()
+
+
+def test_a_session_ticket_still_resumes_after_sighup(home, test_pki, tmp_path):
+    """The ticket key is made once, before workers fork, and survives certificate reloads."""
+    import dataclasses
+
+    from port443.net.stream import TLSStream
+    from port443.tls import ClientConfig, ClientConnection, SessionTicketReceived
+
+    chain, key = write_pem(issue_leaf(test_pki.intermediate, ["localhost", "127.0.0.1"]), tmp_path, "t")
+    config = ClientConfig(server_name="localhost", cafile=str(test_pki.cafile), alpn_protocols=("http/1.1",))
+
+    def visit(srv, cfg):
+        with socket.create_connection(("127.0.0.1", srv.https_port), timeout=TIMEOUT) as raw:
+            stream = TLSStream(raw, ClientConnection(cfg))
+            done = stream.do_handshake()
+            stream.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            stream.recv_until_closed()
+            stream.close()
+            tickets = [e.session for e in stream.events if isinstance(e, SessionTicketReceived)]
+            return done.resumed, tickets
+
+    with served(home, "--engine", "native", "--cert", str(chain), "--key", str(key), http=False) as srv:
+        resumed, tickets = visit(srv, config)
+        assert not resumed and tickets
+        srv.proc.send_signal(signal.SIGHUP)
+        srv.lines.wait_for(r"certificates reloaded")
+        resumed, _ = visit(srv, dataclasses.replace(config, session=tickets[0]))
+        assert resumed

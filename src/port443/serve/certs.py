@@ -89,6 +89,7 @@ def load_pairs(pairs: tuple[tuple[Path, Path], ...]) -> list[tuple[str, str, Cer
     return out
 
 
-def native_config(loaded: list[tuple[str, str, CertifiedKey]], alpn: tuple[str, ...],
-                  versions: tuple[str, ...]) -> ServerConfig:
-    return ServerConfig(certificates=tuple(c for _, _, c in loaded), alpn_protocols=alpn, versions=versions)
+def native_config(loaded: list[tuple[str, str, CertifiedKey]], alpn: tuple[str, ...], versions: tuple[str, ...],
+                  ticket_keys=None, session_cache=None) -> ServerConfig:
+    return ServerConfig(certificates=tuple(c for _, _, c in loaded), alpn_protocols=alpn, versions=versions,
+                        ticket_keys=ticket_keys, session_cache=session_cache)

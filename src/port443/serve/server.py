@@ -34,7 +34,8 @@ from port443.pki.files import PkiFileError
 from port443.serve import certs as certs_mod
 from port443.serve.config import DEFAULT_HTTP, DEFAULT_HTTPS, FALLBACK_HTTP, FALLBACK_HTTPS, ServeConfig
 from port443.serve.listen import Bound, bind_preferred, bind_sockets
-from port443.tls.config import ConfigError
+from port443.tls.config import ConfigError, TicketKeys
+from port443.tls.session import SessionCache
 
 log = logging.getLogger("port443.serve")
 
@@ -48,6 +49,10 @@ class Prepared:
     local: certs_mod.LocalCertificate | None
     names: list[str] = field(default_factory=list)
     acme: Any = None  # port443.acme.serving.AcmeService with --domain
+    # Made before the workers fork and kept across SIGHUP: a ticket from one worker (or from
+    # before a reload) resumes on any; TLS 1.2 session IDs survive reloads in each worker.
+    ticket_keys: TicketKeys = field(default_factory=TicketKeys)
+    session_cache: SessionCache = field(default_factory=SessionCache)
 
     @property
     def display_host(self) -> str:
@@ -131,7 +136,8 @@ class Worker:
         if self.config.engine == "openssl":
             self.settings.openssl = OpenSSLContexts(loaded, self.alpn(), self.config.tls_versions)
         else:
-            self.settings.native = certs_mod.native_config(loaded, self.alpn(), self.config.tls_versions)
+            self.settings.native = certs_mod.native_config(loaded, self.alpn(), self.config.tls_versions,
+                                                           self.prepared.ticket_keys, self.prepared.session_cache)
             if self.prepared.acme is not None:  # keep pending acme-tls/1 challenges across a reload
                 self.settings.native = self.prepared.acme.with_challenges(self.settings.native)
 
