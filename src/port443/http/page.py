@@ -7,6 +7,7 @@ visitor's browser sent (decoded by the engine), and the channel's counters.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 from typing import Any
@@ -20,15 +21,21 @@ from port443.trace import group_name, scheme_name, suite_name
 
 def fingerprints(raw: bytes) -> dict[str, str] | None:
     """JA3 (its MD5) and JA4 of the visitor's Client Hello, from port443.observe.fingerprint."""
+    return dict(_fingerprints(raw))
+
+
+@functools.lru_cache(maxsize=256)
+def _fingerprints(raw: bytes) -> tuple[tuple[str, str], ...]:
+    # Keyed by the hello's bytes: a keep-alive or h2 visitor asks for several pages over one hello.
     from port443.observe.fingerprint import ja3, ja4
 
-    out = {}
+    out = []
     for name, fn in (("JA3", lambda b: ja3(b)[1]), ("JA4", ja4)):
         try:
-            out[name] = fn(raw)
+            out.append((name, fn(raw)))
         except Exception as exc:  # a fingerprint bug must not take the page down
-            out[name] = f"unavailable ({type(exc).__name__})"
-    return out
+            out.append((name, f"unavailable ({type(exc).__name__})"))
+    return tuple(out)
 
 
 def _names(values, namer) -> list[str]:
