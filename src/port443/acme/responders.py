@@ -17,7 +17,8 @@ from port443.acme.board import ChallengeBoard, Http01Handler
 from port443.acme.tlsalpn import ALPN_PROTOCOL
 from port443.http.h1 import H1Server
 from port443.http.site import Site
-from port443.net.aio import NativeTLSChannel, TLSSettings
+from port443.net.aio import NativeTLSChannel
+from port443.net.channel import TLSSettings
 from port443.net.channel import Limits, PlainChannel, Registry
 from port443.serve.listen import bind_sockets
 from port443.tls.config import ServerConfig

@@ -10,27 +10,11 @@ chosen by ALPN as the bytes the engine decrypted, without another copy.
 
 from __future__ import annotations
 
-import logging
-
-from port443.net.channel import AppFactory, Channel, Registry
+from port443.net.channel import AppFactory, Channel, Registry, TLSSettings
 from port443.net.tlsinfo import from_native
 from port443.tls import ServerConnection, TLSError
 from port443.tls.errors import ConnectionClosedError
 from port443.tls.events import ApplicationData, ClientHelloReceived, ConnectionClosed, HandshakeComplete
-
-log = logging.getLogger("port443.serve")
-
-PLAIN_HTTP_METHODS = (b"GET ", b"HEAD", b"POST", b"PUT ", b"DELE", b"OPTI", b"PATC", b"CONN", b"TRAC", b"PRI ")
-PLAIN_HTTP_ANSWER = (b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n"
-                     b"Content-Length: 61\r\n\r\nThis is an HTTPS port: use https:// to talk to this server.\r\n\r\n")
-
-
-class TLSSettings:
-    """The current TLS configuration; SIGHUP swaps it, connections already open keep theirs."""
-
-    def __init__(self, native=None, openssl=None) -> None:
-        self.native = native  # port443.tls.ServerConfig
-        self.openssl = openssl  # port443.net.aio_openssl.OpenSSLContexts
 
 
 class NativeTLSChannel(Channel):
@@ -44,8 +28,7 @@ class NativeTLSChannel(Channel):
     def data_received(self, data: bytes) -> None:
         self.bytes_in += len(data)
         conn = self.conn
-        if self.bytes_in == len(data) and data[:4] in PLAIN_HTTP_METHODS:
-            self._plain_http_on_tls_port()
+        if self.refuse_plain_http(data):
             return
         try:
             events = conn.receive_data(data)
@@ -55,10 +38,7 @@ class NativeTLSChannel(Channel):
             return
         if events:
             self._dispatch(events)
-        out = conn.data_to_send()
-        if out and not self.closed:
-            self.bytes_out += len(out)
-            self.transport.write(out)  # type: ignore[union-attr]
+        self.write_raw(conn.data_to_send())
 
     def _dispatch(self, events: list) -> None:
         for event in events:
@@ -70,8 +50,6 @@ class NativeTLSChannel(Channel):
                 self.tls = from_native(event, self.hello)
                 self.hello = None
                 self.start_app()
-                if self.draining:
-                    self.app.shutdown()  # type: ignore[union-attr]
             elif kind is ClientHelloReceived:
                 self.hello = event
             elif kind is ConnectionClosed:
@@ -93,29 +71,17 @@ class NativeTLSChannel(Channel):
             self.conn.send(data)
         except ConnectionClosedError:
             return
-        out = self.conn.data_to_send()
-        self.bytes_out += len(out)
-        self.transport.write(out)  # type: ignore[union-attr]
+        self.write_raw(self.conn.data_to_send())
 
     def close(self) -> None:
         if self.closed:
             return
         if self.conn.handshake_complete:
             self.conn.close()
-            out = self.conn.data_to_send()
-            if out:
-                self.write_raw(out)
+            self.write_raw(self.conn.data_to_send())
         super().close()
 
     def _failed(self, exc: TLSError) -> None:
         alert = exc.alert.name if exc.alert is not None else "none"
-        log.info("TLS from %s:%s failed: %s (alert sent: %s)", self.peer[0], self.peer[1], exc.message, alert)
-        out = self.conn.data_to_send()
-        if out:
-            self.write_raw(out)
-        Channel.close(self)
-
-    def _plain_http_on_tls_port(self) -> None:
-        log.info("plain HTTP from %s:%s on the HTTPS port; answered 400", self.peer[0], self.peer[1])
-        self.write_raw(PLAIN_HTTP_ANSWER)
-        Channel.close(self)
+        self.write_raw(self.conn.data_to_send())
+        self.tls_failed(f"{exc.message} (alert sent: {alert})")

@@ -9,16 +9,13 @@ done) so the page can show what the client offered.
 
 from __future__ import annotations
 
-import logging
 import ssl
 from typing import Sequence
 
-from port443.net.aio import PLAIN_HTTP_ANSWER, PLAIN_HTTP_METHODS, TLSSettings
-from port443.net.channel import AppFactory, Channel, Registry
+from port443.net.channel import AppFactory, Channel, Registry, TLSSettings
 from port443.net.tlsinfo import HandshakeMessages, from_openssl
 from port443.tls.config import CertifiedKey
 
-log = logging.getLogger("port443.serve")
 READ_SIZE = 256 * 1024
 
 
@@ -67,9 +64,7 @@ class OpenSSLChannel(Channel):
     def data_received(self, data: bytes) -> None:
         self.bytes_in += len(data)
         if self.handshaking:
-            if self.bytes_in == len(data) and data[:4] in PLAIN_HTTP_METHODS:
-                self.write_raw(PLAIN_HTTP_ANSWER)
-                Channel.close(self)
+            if self.refuse_plain_http(data):
                 return
             self.client_flight.feed(data)  # type: ignore[union-attr]
         self.incoming.write(data)
@@ -85,17 +80,14 @@ class OpenSSLChannel(Channel):
             self._flush()
             return False
         except (ssl.SSLError, ValueError) as exc:
-            log.info("TLS from %s:%s failed: %s", self.peer[0], self.peer[1], getattr(exc, "reason", None) or exc)
             self._flush()
-            Channel.close(self)
+            self.tls_failed(str(getattr(exc, "reason", None) or exc))
             return False
         self.handshaking = False
         self._flush()
         self.tls = from_openssl(self.sslobj, self.client_flight, self.server_flight)  # type: ignore[arg-type]
         self.client_flight = self.server_flight = None
         self.start_app()
-        if self.draining:
-            self.app.shutdown()  # type: ignore[union-attr]
         return True
 
     def _read_application_data(self) -> None:
@@ -109,9 +101,8 @@ class OpenSSLChannel(Channel):
                 self._peer_eof()
                 return
             except ssl.SSLError as exc:
-                log.info("TLS from %s:%s failed: %s", self.peer[0], self.peer[1], exc.reason or exc)
                 self._flush()
-                Channel.close(self)
+                self.tls_failed(str(exc.reason or exc))
                 return
             if not chunk:
                 self._peer_eof()

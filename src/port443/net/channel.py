@@ -52,6 +52,19 @@ class AppProtocol:
 AppFactory = Callable[["Channel"], AppProtocol]
 
 
+PLAIN_HTTP_METHODS = (b"GET ", b"HEAD", b"POST", b"PUT ", b"DELE", b"OPTI", b"PATC", b"CONN", b"TRAC", b"PRI ")
+PLAIN_HTTP_ANSWER = (b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n"
+                     b"Content-Length: 61\r\n\r\nThis is an HTTPS port: use https:// to talk to this server.\r\n\r\n")
+
+
+class TLSSettings:
+    """The current TLS configuration; SIGHUP swaps it, connections already open keep theirs."""
+
+    def __init__(self, native=None, openssl=None) -> None:
+        self.native = native  # port443.tls.ServerConfig
+        self.openssl = openssl  # port443.net.aio_openssl.OpenSSLContexts
+
+
 class Channel(asyncio.Protocol):
     engine = "plain"
 
@@ -157,6 +170,22 @@ class Channel(asyncio.Protocol):
 
     def start_app(self) -> None:
         self.app = self.app_factory(self)
+        if self.draining:  # SIGTERM came during the handshake: answer nothing more
+            self.app.shutdown()
+
+    def refuse_plain_http(self, data: bytes) -> bool:
+        """Plain HTTP as the first bytes on the HTTPS port: a 400 that says to use https://."""
+        if self.bytes_in != len(data) or data[:4] not in PLAIN_HTTP_METHODS:
+            return False
+        log.info("plain HTTP from %s:%s on the HTTPS port; answered 400", self.peer[0], self.peer[1])
+        self.write_raw(PLAIN_HTTP_ANSWER)
+        Channel.close(self)
+        return True
+
+    def tls_failed(self, reason: str) -> None:
+        """Log the handshake or record failure once and close (the engine queued any alert)."""
+        log.info("TLS from %s:%s failed: %s", self.peer[0], self.peer[1], reason)
+        Channel.close(self)
 
 
 class PlainChannel(Channel):

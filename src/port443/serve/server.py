@@ -27,9 +27,9 @@ from port443.http.proxy import ReverseProxy
 from port443.http.redirect import Redirect
 from port443.http.site import HSTS, AccessLog, Site
 from port443.http.static import StaticFiles
-from port443.net.aio import NativeTLSChannel, TLSSettings
+from port443.net.aio import NativeTLSChannel
 from port443.net.aio_openssl import OpenSSLChannel, OpenSSLContexts
-from port443.net.channel import PlainChannel, Registry
+from port443.net.channel import PlainChannel, Registry, TLSSettings
 from port443.pki.files import PkiFileError
 from port443.serve import certs as certs_mod
 from port443.serve.config import DEFAULT_HTTP, DEFAULT_HTTPS, FALLBACK_HTTP, FALLBACK_HTTPS, ServeConfig
