@@ -20,7 +20,7 @@ from pathlib import Path
 import click
 
 from port443.cli import errors
-from port443.cli.errors import fail
+from port443.cli.errors import exit_codes_epilog, fail
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from port443.pki import csr as csr_mod, hostname, localca, ostrust
@@ -31,7 +31,6 @@ from port443.pki.report import inspect_chain
 from port443.pki.trust import TrustError, TrustStore
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_NETWORK, EXIT_SYSTEM, EXIT_ACME = 0, 1, 2, 3, 4, 5
-EXIT_CODES = __doc__.split("Exit codes (all `cert` commands):\n", 1)[1]
 
 
 def _fail(code: int, message: str) -> None:
@@ -50,7 +49,7 @@ def one_line_errors(command):
     )(command)
 
 
-@click.group(epilog="Exit codes:\n\n" + EXIT_CODES.replace("\n", "\n\n"))
+@click.group(epilog=exit_codes_epilog(__doc__, "Exit codes (all `cert` commands):"))
 def cert() -> None:
     """Certificates: a local CA (like mkcert), certificates from it, CSRs to buy one, and
     inspection of any chain with a diagnosis of everything browsers complain about."""

@@ -17,14 +17,13 @@ from pathlib import Path
 
 import click
 
-from port443.cli.errors import fail
+from port443.cli.errors import exit_codes_epilog, fail
 from port443.audit.check import CheckOptions, check_host
 from port443.audit.grade import GRADE_RANK, meets
 from port443.audit.mass import check_many, parse_target, read_targets
 from port443.audit.prober import Limits
 
 EXIT_OK, EXIT_GRADE, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_INTERNAL = 0, 1, 2, 3, 4
-EXIT_CODES = __doc__.split("Exit codes:\n", 1)[1]
 GRADES = sorted(GRADE_RANK, key=GRADE_RANK.get)
 
 
@@ -32,7 +31,7 @@ def _fail(code: int, message: str) -> None:
     fail("check", code, message)
 
 
-@click.command(epilog="Exit codes:\n\n" + EXIT_CODES.replace("\n", "\n\n"))
+@click.command(epilog=exit_codes_epilog(__doc__))
 @click.argument("target", required=False)
 @click.option("--port", "-p", type=int, default=443, show_default=True, help="Port when TARGET has none.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (schema: docs/check.schema.json).")

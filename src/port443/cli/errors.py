@@ -9,6 +9,12 @@ from typing import Callable, NoReturn
 import click
 
 
+def exit_codes_epilog(doc: str, heading: str = "Exit codes:") -> str:
+    """The "Exit codes" part of a command module's docstring, as a click epilog
+    (one paragraph per code, so click keeps each on its own line)."""
+    return "Exit codes:\n\n" + doc.split(heading + "\n", 1)[1].replace("\n", "\n\n")
+
+
 def fail(command: str, code: int, message: str) -> NoReturn:
     click.echo(f"port443 {command}: error: {message}", err=True)
     sys.exit(code)

@@ -21,7 +21,7 @@ import sys
 import click
 
 from port443.cli import errors
-from port443.cli.errors import fail
+from port443.cli.errors import exit_codes_epilog, fail
 from port443.firewall.model import DEFAULT_PROFILES, Direction, FirewallError, Request
 from port443.firewall.system import platform_name, privileged
 from port443.net.probe import CONNECT_TIMEOUT, ProbeError, ProbeResult
@@ -29,7 +29,6 @@ from port443.net.probe import CONNECT_TIMEOUT, ProbeError, ProbeResult
 EXIT_BAD_INPUT, EXIT_UNREADABLE, EXIT_PRIVILEGES, EXIT_APPLY_FAILED = 2, 3, 4, 5
 EXIT_PROBE = {ProbeResult.OPEN: 0, ProbeResult.CLOSED: 10, ProbeResult.FILTERED: 11,
               ProbeResult.NOT_TLS: 12, ProbeResult.UNREACHABLE: 13}
-EXIT_CODES = __doc__.split("Exit codes (all `firewall` commands):\n", 1)[1]
 DIRECTIONS = {"in": (Direction.IN,), "out": (Direction.OUT,), "both": (Direction.IN, Direction.OUT)}
 
 
@@ -85,7 +84,7 @@ direction_option = click.option("--direction", type=click.Choice(list(DIRECTIONS
 apply_option = click.option("--apply", is_flag=True, help="Run the commands (default: print them, a dry run).")
 
 
-@click.group(epilog="Exit codes:\n\n" + EXIT_CODES.replace("\n", "\n\n"))
+@click.group(epilog=exit_codes_epilog(__doc__, "Exit codes (all `firewall` commands):"))
 def firewall() -> None:
     """Open a port in the firewall (Windows Firewall, ufw, firewalld, nftables, iptables, pf), or find
     out why a site does not answer: closed, filtered, or not TLS."""

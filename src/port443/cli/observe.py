@@ -14,6 +14,7 @@ import sys
 
 import click
 
+from port443.cli.errors import exit_codes_epilog, fail
 from port443.cli.observe_render import show_report
 from port443.cli.render import console
 from port443.observe.analyze import analyze_capture
@@ -21,10 +22,9 @@ from port443.observe.capture import CaptureError
 from port443.observe.html import render_html
 
 EXIT_OK, EXIT_UNREADABLE, EXIT_PARTIAL = 0, 1, 3
-EXIT_CODES = __doc__.split("Exit codes:\n", 1)[1]
 
 
-@click.command(epilog="Exit codes:\n\n" + EXIT_CODES.replace("\n", "\n\n"))
+@click.command(epilog=exit_codes_epilog(__doc__))
 @click.option("--pcap", "pcap", required=True, type=click.Path(dir_okay=False),
               help="A pcap or pcapng capture (tshark -w, tcpdump -w, Wireshark).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (schema in docs/observe.md).")
@@ -45,15 +45,13 @@ def observe(pcap: str, as_json: bool, html_file: str | None) -> None:
     try:
         report = analyze_capture(pcap)
     except CaptureError as exc:
-        click.echo(f"port443 observe: error: {exc}", err=True)
-        sys.exit(EXIT_UNREADABLE)
+        fail("observe", EXIT_UNREADABLE, str(exc))
     if html_file:
         try:
             with open(html_file, "w", encoding="utf-8") as f:
                 f.write(render_html(report))
         except OSError as exc:
-            click.echo(f"port443 observe: error: cannot write {html_file}: {exc.strerror or exc}", err=True)
-            sys.exit(EXIT_UNREADABLE)
+            fail("observe", EXIT_UNREADABLE, f"cannot write {html_file}: {exc.strerror or exc}")
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2))
     else:

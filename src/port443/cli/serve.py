@@ -17,11 +17,10 @@ import click
 from click.core import ParameterSource
 
 from port443.cli.cert_acme import ca_options
-from port443.cli.errors import fail
+from port443.cli.errors import exit_codes_epilog, fail
 from port443.cli.render import console
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_BIND = 0, 1, 2, 3
-EXIT_CODES = __doc__.split("Exit codes:\n", 1)[1]
 
 FLAG_TO_SETTING = {
     "host": "host", "port": "port", "http_port": "http_port", "root": "root", "proxy": "proxy",
@@ -95,7 +94,7 @@ def _startup_lines(prepared) -> list[str]:
     return lines
 
 
-@click.command(epilog="Exit codes:\n\n" + EXIT_CODES.replace("\n", "\n\n"))
+@click.command(epilog=exit_codes_epilog(__doc__))
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
               help="TOML file with any of these settings (flags win over it).")
 @click.option("--root", type=click.Path(path_type=Path), help="Serve static files from this directory.")
