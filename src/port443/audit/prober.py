@@ -147,27 +147,34 @@ class Prober:
             link.send(payload)
             return await link.read(until)
 
-    async def handshake(self, config: ClientConfig, request: bytes | None = None,
-                        until_closed: bool = False) -> "EngineRun":
-        """A full handshake with the engine's client; optionally send `request` and read the reply."""
-        run = EngineRun()
+    @contextlib.asynccontextmanager
+    async def engine(self, config: ClientConfig):
+        """One connection driven by the engine's client (its ClientHello already sent); yields an
+        EngineSession whose drive(done) reads and answers until done() holds or the limits hit."""
         async with self.gate:
             reader, writer = await self._connect()
             try:
                 conn = ClientConnection(config)
-                run.events.extend(conn.pop_events())
-                writer.write(conn.data_to_send())
-                await self._drive(conn, reader, writer, run, lambda: conn.handshake_complete)
-                if conn.handshake_complete and request is not None and run.error is None:
-                    conn.send(request)
-                    writer.write(conn.data_to_send())
-                    await self._drive(conn, reader, writer, run, lambda: run.closed if until_closed else False,
-                                      settle=not until_closed)
-                if conn.handshake_complete and not conn.closed:
-                    conn.close()  # close_notify: a server keeps a session only after a clean close (RFC 5246 §7.2.1)
-                    writer.write(conn.data_to_send())
+                session = EngineSession(conn, EngineRun(), self, reader, writer)
+                session.run.events.extend(conn.pop_events())
+                session.flush()
+                yield session
             finally:
                 writer.transport.abort()
+
+    async def handshake(self, config: ClientConfig, request: bytes | None = None,
+                        until_closed: bool = False) -> "EngineRun":
+        """A full handshake with the engine's client; optionally send `request` and read the reply."""
+        async with self.engine(config) as s:
+            conn, run = s.conn, s.run
+            await s.drive(lambda: conn.handshake_complete)
+            if conn.handshake_complete and request is not None and run.error is None:
+                conn.send(request)
+                s.flush()
+                await s.drive(lambda: run.closed if until_closed else False, settle=not until_closed)
+            if conn.handshake_complete and not conn.closed:
+                conn.close()  # close_notify: a server keeps a session only after a clean close (RFC 5246 §7.2.1)
+                s.flush()
         return run
 
     async def _drive(self, conn, reader, writer, run: "EngineRun", done: Callable[[], bool],
@@ -207,6 +214,23 @@ class Prober:
                 run.closed = True
             if settle and any(isinstance(e, ev.ApplicationData) for e in new) and run.http_complete():
                 return
+
+
+@dataclass
+class EngineSession:
+    conn: ClientConnection
+    run: "EngineRun"
+    prober: Prober
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
+
+    def flush(self) -> None:
+        out = self.conn.data_to_send()
+        if out:
+            self.writer.write(out)
+
+    async def drive(self, done: Callable[[], bool], settle: bool = False) -> None:
+        await self.prober._drive(self.conn, self.reader, self.writer, self.run, done, settle)
 
 
 @dataclass

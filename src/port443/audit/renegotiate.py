@@ -12,11 +12,10 @@ from __future__ import annotations
 import os
 
 from port443.audit.features import engine_config
-from port443.audit.prober import EngineRun, Prober
-from port443.tls import ClientConnection
+from port443.audit.prober import Prober
 from port443.tls import events as ev
 from port443.tls.codec import vec8
-from port443.tls.enums import AlertDescription as A, ExtensionType as ET
+from port443.tls.enums import AlertDescription as A, ExtensionType as ET, name_of
 from port443.tls.extensions import encode_server_name, encode_u16_list
 from port443.tls.messages import ClientHello
 
@@ -32,28 +31,20 @@ def renegotiation_hello(suite: int, verify_data: bytes, server_name: str | None)
 
 async def try_renegotiation(prober: Prober, server_name: str | None) -> tuple[str, str]:
     """("accepted" | "refused" | "unknown", what happened)."""
-    run = EngineRun()
-    async with prober.gate:
-        reader, writer = await prober._connect()
-        try:
-            conn = ClientConnection(engine_config(server_name, "TLSv1.2", session_ticket=False))
-            writer.write(conn.data_to_send())
-            await prober._drive(conn, reader, writer, run, lambda: conn.handshake_complete)
-            done = run.complete
-            finished = run.first(ev.FinishedSent)
-            if done is None or finished is None:
-                return "unknown", f"no TLS 1.2 handshake with the engine ({run.error or 'no answer'})"
-            conn.send_handshake_message(renegotiation_hello(done.cipher_suite, finished.verify_data, server_name))
-            writer.write(conn.data_to_send())
-            seen = len(run.events)
-            await prober._drive(conn, reader, writer, run,
-                                lambda: any(isinstance(e, ev.AlertReceived) for e in run.events[seen:]))
-        finally:
-            writer.transport.abort()
+    async with prober.engine(engine_config(server_name, "TLSv1.2", session_ticket=False)) as s:
+        conn, run = s.conn, s.run
+        await s.drive(lambda: conn.handshake_complete)
+        done = run.complete
+        finished = run.first(ev.FinishedSent)
+        if done is None or finished is None:
+            return "unknown", f"no TLS 1.2 handshake with the engine ({run.error or 'no answer'})"
+        conn.send_handshake_message(renegotiation_hello(done.cipher_suite, finished.verify_data, server_name))
+        s.flush()
+        seen = len(run.events)
+        await s.drive(lambda: any(isinstance(e, ev.AlertReceived) for e in run.events[seen:]))
     alerts = [e for e in run.events[seen:] if isinstance(e, ev.AlertReceived)]
     if alerts:
-        desc = alerts[0].description
-        name = A(desc).name if desc in A._value2member_map_ else str(desc)
+        name = name_of(A, alerts[0].description)
         return "refused", f"it answered our renegotiation ClientHello with a {name} alert"
     if run.error and "unexpected" in run.error.lower():
         return "accepted", "it answered our ClientHello inside the connection with a new handshake"
