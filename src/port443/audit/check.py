@@ -234,11 +234,12 @@ async def _full(prober: Prober, opts: CheckOptions, report: dict) -> None:
         vul["ticketbleed"] = await V.ticketbleed(prober, feats.session_ticket_tls12, suites12, hello)
 
     async def vulns_legacy():
-        rsa = [a.suite.code for a in protos[legacy].accepted if a.suite.kx_kind == "RSA" and not a.suite.export]
+        rsa_accepted = [a for a in protos[legacy].accepted if a.suite.kx_kind == "RSA" and not a.suite.export]
+        chain = next((a.chain for a in rsa_accepted if a.chain), None)
         vul["heartbleed"], vul["ccs_injection"], vul["robot"] = await asyncio.gather(
             V.heartbleed(prober, legacy, legacy_codes, hello),
             V.ccs_injection(prober, legacy, legacy_codes, hello),
-            V.robot(prober, legacy, rsa, hello))
+            V.robot(prober, legacy, [a.suite.code for a in rsa_accepted], hello, chain))
 
     async def fallback():
         order = [p for p in ("TLSv1.3",) + LEGACY if protos[p].supported]

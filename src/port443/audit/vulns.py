@@ -20,7 +20,7 @@ from port443.audit.answers import Answer
 from port443.audit.hellos import HelloOptions, client_hello, tls_record, VERSION
 from port443.audit.kx import chain_of, load_der
 from port443.audit.prober import Prober
-from port443.tls.enums import AlertDescription as A, ContentType as CT, ExtensionType as ET
+from port443.tls.enums import AlertDescription as A, ContentType as CT, ExtensionType as ET, name_of
 from port443.tls.messages12 import client_key_exchange
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -141,22 +141,23 @@ async def _robot_answer(prober: Prober, protocol: str, suites: list[int], opts: 
 
 
 def _alert(desc: int) -> str:
-    try:
-        return A(desc).name
-    except ValueError:
-        return str(desc)
+    return name_of(A, desc)
 
 
-async def robot(prober: Prober, protocol: str, rsa_suites: list[int], opts: HelloOptions) -> Finding:
+async def robot(prober: Prober, protocol: str, rsa_suites: list[int], opts: HelloOptions,
+                chain: list[bytes] | None = None) -> Finding:
+    """`chain`: the one the suite enumeration already saw with these suites (saves a connection)."""
     if not rsa_suites:
         return Finding(NA, "inference", "no RSA key-transport suite is accepted, so there is no RSA decryption to "
                                         "turn into an oracle")
-    first = await prober.ask(client_hello(protocol, rsa_suites, opts))
-    chain = chain_of(first)
+    seen = "the chain from the suite enumeration"
+    if not chain:
+        first = await prober.ask(client_hello(protocol, rsa_suites, opts))
+        chain, seen = chain_of(first), first.describe()
     cert = load_der(chain[0]) if chain else None
     key = cert.public_key() if cert is not None else None
     if not isinstance(key, rsa.RSAPublicKey):
-        return Finding(UNKNOWN, "probe", f"no RSA certificate came with the RSA suites ({first.describe()})")
+        return Finding(UNKNOWN, "probe", f"no RSA certificate came with the RSA suites ({seen})")
     numbers = key.public_numbers()
     messages = robot_messages(numbers.n, numbers.e, VERSION[protocol])
     answers = {name: await _robot_answer(prober, protocol, rsa_suites, opts, ct) for name, ct in messages.items()}
