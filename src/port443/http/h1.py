@@ -21,7 +21,6 @@ from port443.http.message import REASONS, Body, BodyTooLarge, Request, Response,
 from port443.net.channel import Channel, Limits
 
 log = logging.getLogger("port443.serve")
-FILE_CHUNK = 256 * 1024
 
 
 class H1Server:
@@ -293,17 +292,12 @@ class H1Server:
         ch.write(self._head(resp))
         if self.request.method != "HEAD":  # type: ignore[union-attr]
             if resp.file is not None:
-                with open(resp.file.path, "rb") as f:
-                    f.seek(resp.file.offset)
-                    left = resp.file.length
-                    while left > 0 and not ch.closed:
-                        chunk = f.read(min(FILE_CHUNK, left))
-                        if not chunk:
-                            raise ConnectionError("the file shrank while it was being sent")
-                        left -= len(chunk)
-                        self.sent += len(chunk)
-                        ch.write(h.send(h11.Data(data=chunk)))
-                        await ch.drain()
+                for chunk in resp.file.chunks():
+                    if ch.closed:
+                        break
+                    self.sent += len(chunk)
+                    ch.write(h.send(h11.Data(data=chunk)))
+                    await ch.drain()
             else:
                 async for chunk in resp.stream:  # type: ignore[union-attr]
                     if ch.closed:
@@ -359,11 +353,9 @@ class H1Server:
         if self.request is None:
             self.request = Request("-", "-", [], "1.1", self.scheme, "", self.ch.peer, self.ch)
             self.started = time.perf_counter()
-        if parse_failed:  # h11 is in an error state: frame the response by hand
-            head = f"HTTP/1.1 {status} {_reason(status)}\r\n".encode()
-            head += b"".join(k + b": " + v + b"\r\n" for k, v in resp.headers) + b"connection: close\r\n\r\n"
+        if parse_failed:  # h11 is in an error state: frame the response without it
             self.status, self.sent = status, len(resp.body)
-            self.ch.write(head + resp.body)
+            self.ch.write(frame_response(status, resp.headers, resp.body, True))
             self.site.access(self.request, status, len(resp.body), self.started)
             self.request = None
             self.ch.close()
@@ -399,7 +391,3 @@ class H1Server:
         finally:
             t.writer.close()  # type: ignore[union-attr]
             ch.close()
-
-
-def _reason(status: int) -> str:
-    return REASONS.get(status, "Error")

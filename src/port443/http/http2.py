@@ -27,7 +27,6 @@ log = logging.getLogger("port443.serve")
 
 CONNECTION_SPECIFIC = frozenset((b"connection", b"keep-alive", b"proxy-connection", b"transfer-encoding", b"upgrade"))
 MAX_STREAMS = 100
-FILE_CHUNK = 256 * 1024
 
 
 class _Stream:
@@ -220,15 +219,10 @@ class H2Server:
             self._flush()
             if has_body:
                 if resp.file is not None:
-                    with open(resp.file.path, "rb") as f:
-                        f.seek(resp.file.offset)
-                        left = resp.file.length
-                        while left > 0:
-                            chunk = f.read(min(FILE_CHUNK, left))
-                            if not chunk:
-                                raise ConnectionError("the file shrank while it was being sent")
-                            left -= len(chunk)
-                            await self._write(st, chunk, end=left == 0)
+                    left = resp.file.length
+                    for chunk in resp.file.chunks():
+                        left -= len(chunk)
+                        await self._write(st, chunk, end=left == 0)
                 elif resp.stream is not None:
                     async for chunk in resp.stream:
                         if chunk:

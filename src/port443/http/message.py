@@ -157,6 +157,18 @@ class FileBody:
     offset: int
     length: int
 
+    def chunks(self, size: int = 256 * 1024):
+        """The bytes in chunks of at most `size`; ConnectionError if the file shrank meanwhile."""
+        with open(self.path, "rb") as f:
+            f.seek(self.offset)
+            left = self.length
+            while left > 0:
+                chunk = f.read(min(size, left))
+                if not chunk:
+                    raise ConnectionError("the file shrank while it was being sent")
+                left -= len(chunk)
+                yield chunk
+
 
 @dataclass(slots=True)
 class Tunnel:
