@@ -95,12 +95,7 @@ class AcmeService:
         return set(self.settings.domains) <= set(covered_names(leaf).all())
 
     def _write_standin(self) -> None:
-        try:
-            ca = localca.load_ca()
-        except PkiFileError:
-            if (localca.ca_dir() / localca.ROOT_CERT).exists():
-                raise
-            ca = localca.create_ca()
+        ca, _ = localca.load_or_create_ca()
         made = localca.issue_from_ca(ca, list(self.settings.domains))
         store.save_certificate(self.paths, list(made.chain), made.key)
 

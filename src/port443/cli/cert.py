@@ -62,12 +62,8 @@ def ca() -> None:
     (mode 0600, PORT443_HOME to move it); the SHA-256 fingerprint is printed."""
     from port443.cli.cert_render import show_lines
 
-    try:
-        made, note = localca.create_ca(), "created"
-    except PkiFileError:
-        if not (localca.ca_dir() / localca.ROOT_CERT).exists():
-            raise
-        made, note = localca.load_ca(), "already exists"
+    made, created = localca.load_or_create_ca()
+    note = "created" if created else "already exists"
     show_lines([("local CA", f"{made.certificate.subject.rfc4514_string()} ({note})"),
                 ("root certificate", str(made.cert_path)), ("root key", f"{made.key_path} (mode 0600)"),
                 ("SHA-256 fingerprint", made.fingerprint),

@@ -97,6 +97,16 @@ def create_ca(directory: Path | None = None, common_name: str | None = None) -> 
     return LocalCA(issued, cert_path, key_path)
 
 
+def load_or_create_ca(directory: Path | None = None) -> tuple[LocalCA, bool]:
+    """The local CA, made on first use: (the CA, whether it was just created)."""
+    try:
+        return load_ca(directory), False
+    except PkiFileError:
+        if ((directory or ca_dir()) / ROOT_CERT).exists():
+            raise  # there is one, but it does not load: say so, do not replace it
+        return create_ca(directory), True
+
+
 def load_ca(directory: Path | None = None) -> LocalCA:
     """The existing local CA; a one-line error naming `port443 cert ca` when there is none."""
     directory = directory or ca_dir()

@@ -55,13 +55,7 @@ def _usable(chain: Path, key: Path, ca: localca.LocalCA, names: tuple[str, ...])
 
 def local_certificate(host: str = "localhost") -> LocalCertificate:
     """The local CA's certificate for this machine's names, creating the CA and the certificate as needed."""
-    created = False
-    try:
-        ca = localca.load_ca()
-    except PkiFileError:
-        if (localca.ca_dir() / localca.ROOT_CERT).exists():
-            raise
-        ca, created = localca.create_ca(), True
+    ca, created = localca.load_or_create_ca()
     names = local_names(host)
     directory = localca.data_dir() / "serve"
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
