@@ -61,6 +61,7 @@ class H1Server:
         """Answer complete simple requests (h1fast) without h11; returns the bytes left for h11."""
         ch, site, limit = self.ch, self.site, self.limits.max_header_size
         pos, n = 0, len(data)
+        answers: list[bytes] = []  # pipelined answers leave in one write (one TLS record when they fit)
         while pos < n:
             end = data.find(b"\r\n\r\n", pos)
             if end < 0 or end - pos > limit:
@@ -82,12 +83,15 @@ class H1Server:
             if out is None:  # streamed or unusual: h11 parses this request again and sends the answer
                 self._precomputed = (req, result)
                 break
-            ch.write(out)
+            answers.append(out)
             site.access(req, result.status, len(result.body), started)
             pos = end + 4
             if close:
+                ch.write(b"".join(answers))
                 ch.close()
                 return b""
+        if answers:
+            ch.write(b"".join(answers) if len(answers) > 1 else answers[0])
         if pos < n:
             ch.set_timeout(self.limits.header_timeout, "request header")
             return data[pos:] if pos else data

@@ -192,8 +192,7 @@ class H2Server:
         except h2.exceptions.StreamClosedError:
             pass
         st.sent = len(body)
-        self._done(st, resp)
-        self._flush()
+        self._done(st, resp)  # every caller flushes once it has answered all it can
 
     def _send_data(self, sid: int, data: bytes, end: bool) -> None:
         if not data:
