@@ -11,7 +11,6 @@ start, replaced atomically), so a reader never sees half a file.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import re
@@ -98,14 +97,6 @@ class Stored:
     @property
     def leaf(self) -> x509.Certificate:
         return self.chain[0]
-
-    @property
-    def not_before(self) -> dt.datetime:
-        return self.leaf.not_valid_before_utc
-
-    @property
-    def not_after(self) -> dt.datetime:
-        return self.leaf.not_valid_after_utc
 
 
 def load_stored(paths: CertPaths) -> Stored | None:

@@ -42,7 +42,6 @@ class Answer:
     error: str | None = None
     closed: bool = False
     timed_out: bool = False
-    record_versions: list[int] = field(default_factory=list)
     _pos: int = 0
     _hs: bytearray = field(default_factory=bytearray)
     _tls13_done: bool = False
@@ -67,7 +66,7 @@ class Answer:
             self._parse_sslv2()
             return
         while len(data) - self._pos >= 5 and self.error is None:
-            ctype, v_major, v_minor = data[self._pos], data[self._pos + 1], data[self._pos + 2]
+            ctype, v_major = data[self._pos], data[self._pos + 1]
             length = int.from_bytes(data[self._pos + 3:self._pos + 5], "big")
             if ctype not in (20, 21, 22, 23, 24) or v_major != 3 or length > (1 << 14) + 2048:
                 self.error = f"not a TLS record (bytes {bytes(data[self._pos:self._pos + 5]).hex(' ')})"
@@ -76,7 +75,6 @@ class Answer:
                 return
             payload = bytes(data[self._pos + 5:self._pos + 5 + length])
             self._pos += 5 + length
-            self.record_versions.append((v_major << 8) | v_minor)
             self._record(ctype, payload)
 
     def _record(self, ctype: int, payload: bytes) -> None:

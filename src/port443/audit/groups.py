@@ -11,6 +11,8 @@ the engine (one per scheme the server uses, plus one).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from dataclasses import dataclass, field
 
 from port443.audit.hellos import ALL_SCHEMES, TLS13_GROUPS, HelloOptions, client_hello
@@ -39,11 +41,6 @@ class SchemeResult:
     notes: list[str] = field(default_factory=list)
 
 
-def _replace(opts: HelloOptions, **kw) -> HelloOptions:
-    from dataclasses import replace
-    return replace(opts, **kw)
-
-
 async def drain(offer: list[int], pick) -> list[int]:
     """Ask with `offer`, remove what the server picked, ask again: (accepted + 1) rounds.
 
@@ -60,7 +57,7 @@ async def drain(offer: list[int], pick) -> list[int]:
 
 async def tls13_groups(prober: Prober, opts: HelloOptions, suites: list[int]) -> list[str]:
     async def pick(offer):
-        answer = await prober.ask(client_hello("TLSv1.3", suites, _replace(opts, groups=offer, key_shares=[])))
+        answer = await prober.ask(client_hello("TLSv1.3", suites, replace(opts, groups=offer, key_shares=[])))
         sh = answer.server_hello
         if sh is None or not answer.tls13 or not sh.is_hello_retry_request:
             return None
@@ -76,7 +73,7 @@ async def tls12_groups(prober: Prober, protocol: str, opts: HelloOptions, suites
     offer = [g for g in groups if g != keep_last] + ([keep_last] if keep_last in groups else [])
     found: list[str] = []
     for _ in range(MAX_ROUNDS):
-        answer = await prober.ask(client_hello(protocol, suites, _replace(opts, groups=tuple(offer))))
+        answer = await prober.ask(client_hello(protocol, suites, replace(opts, groups=tuple(offer))))
         sh = answer.server_hello
         if sh is None or sh.cipher_suite not in BY_CODE:
             break
@@ -106,7 +103,7 @@ async def tls12_groups(prober: Prober, protocol: str, opts: HelloOptions, suites
 async def tls12_schemes(prober: Prober, protocol: str, opts: HelloOptions, suites: list[int]) -> list[str]:
     """Schemes of the ServerKeyExchange signature, over the forward-secret suites the server accepted."""
     async def pick(offer):
-        answer = await prober.ask(client_hello(protocol, suites, _replace(opts, schemes=offer)))
+        answer = await prober.ask(client_hello(protocol, suites, replace(opts, schemes=offer)))
         sh = answer.server_hello
         if sh is None or sh.cipher_suite not in BY_CODE:
             return None

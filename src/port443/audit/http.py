@@ -16,7 +16,6 @@ import h11
 from port443.audit.prober import EngineRun, Prober
 
 MAX_HEAD = 64 * 1024
-HSTS_MIN_A_PLUS = 15552000  # SSL Labs: A+ needs HSTS with max-age of at least 180 days
 HSTS_PRELOAD_MIN = 31536000  # hstspreload.org: one year, includeSubDomains and preload
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from typing import AsyncIterator
 
-from port443.audit.check import CheckOptions, check_host
+from port443.audit.check import SCHEMA, CheckOptions, check_host
 
 MAX_TARGETS = 1_000_000
 
@@ -65,7 +65,7 @@ async def check_many(targets: list[tuple[str, int]], opts: CheckOptions, concurr
             try:
                 reports = await check_host(host, port, opts)
             except Exception as exc:  # one bad host must not stop the others; reported as its result
-                reports = [{"schema": "port443.check/1", "target": {"host": host, "port": port},
+                reports = [{"schema": SCHEMA, "target": {"host": host, "port": port},
                             "error": f"{type(exc).__name__}: {exc}"}]
         await queue.put(reports)
 

@@ -106,11 +106,9 @@ class Prober:
         self.deadline = self.started + limits.host_budget
         self.gate = asyncio.Semaphore(limits.host_connections)
         self.connections = 0
-        self.budget_hit = False
 
     def _check_budget(self) -> None:
         if time.monotonic() >= self.deadline:
-            self.budget_hit = True
             raise BudgetExceeded(f"the {self.limits.host_budget:g} s budget for this host ran out")
 
     async def _connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:

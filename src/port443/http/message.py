@@ -100,9 +100,6 @@ class Body:
                 return
             yield data
 
-    async def read_all(self) -> bytes:
-        return b"".join([c async for c in self.chunks()])
-
 
 
 @dataclass(slots=True)
@@ -121,10 +118,6 @@ class Request:
     @property
     def path(self) -> str:
         return self.target.split("?", 1)[0]
-
-    @property
-    def query(self) -> str:
-        return self.target.split("?", 1)[1] if "?" in self.target else ""
 
     def header(self, name: bytes) -> bytes | None:
         for k, v in self.headers:

@@ -8,7 +8,7 @@ import ipaddress
 import time
 from dataclasses import dataclass
 from email.utils import formatdate
-from typing import Any, Callable, TextIO
+from typing import Any, TextIO
 
 from port443.http.message import Handler, Request, Response, Result
 
@@ -140,13 +140,3 @@ class Site:
     def access(self, req: Request, status: int, sent: int, started: float) -> None:
         if self.log is not None:
             self.log.write(req, status, sent, started)
-
-
-def route(routes: list[tuple[str, Handler]], fallback: Handler) -> Callable[[Request], Result]:
-    """Exact-path routes in front of a fallback handler."""
-    table = dict(routes)
-
-    def handle(req: Request) -> Result:
-        h = table.get(req.path)
-        return h(req) if h is not None else fallback(req)
-    return handle

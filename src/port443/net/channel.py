@@ -16,9 +16,8 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
-import socket
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Callable
 
 from port443.net.tlsinfo import TLSInfo
 
@@ -270,10 +269,3 @@ class Registry:
             for channel in left:
                 channel.abort()
             return len(left)
-
-
-def set_nodelay(sock: Any) -> None:
-    try:
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    except (OSError, AttributeError):
-        pass

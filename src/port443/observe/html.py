@@ -12,7 +12,7 @@ import html
 import math
 
 from port443.observe.facts import RECORDS_LABEL, flow_facts
-from port443.observe.report import CaptureReport, Direction, FlowReport
+from port443.observe.report import CaptureReport, FlowReport
 
 MAX_BARS = 4000  # records drawn per connection; the rest are counted in the caption
 WIDTH, HALF, LEFT, RIGHT, BAR = 880, 70, 56, 16, 3
@@ -72,12 +72,6 @@ def timeline_svg(flow: FlowReport) -> str:
                          f'{n} bytes</title></rect>')
     parts.append("</svg>")
     return "".join(parts)
-
-
-def _direction(d: Direction) -> str:
-    wire = "" if d.wire_bytes is None else f", {d.wire_bytes} bytes on the wire in {d.packets} packets"
-    return (f"{d.stream_bytes} bytes in {len(d.records)} records; {d.application_data_records} application data "
-            f"records ({d.application_data_bytes} bytes){wire}")
 
 
 def _flow_section(flow: FlowReport) -> str:
