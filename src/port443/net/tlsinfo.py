@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from port443.tls.enums import ExtensionType, HandshakeType, ProtocolVersion
+from port443.tls.enums import ExtensionType, HandshakeType
+from port443.tls.errors import TLSError
 from port443.tls.events import ClientHelloReceived, HandshakeComplete
-from port443.tls.extensions import decode_key_share_sh, decode_u16
+from port443.tls.extensions import decode_key_share_sh
 from port443.tls.messages import ServerHello
+from port443.tls.messages12 import ServerKeyExchange
 from port443.tls.server_hello import read_client_hello
 from port443.trace import group_name, suite_name
 
@@ -85,47 +87,36 @@ def client_hello_event(raw: bytes | None) -> ClientHelloReceived | None:
         return None
 
 
-def negotiated_group(server_flight: HandshakeMessages) -> str:
-    """The key exchange group: TLS 1.3 ServerHello key_share, or TLS 1.2 ServerKeyExchange's named curve."""
+def _server_hello(server_flight: HandshakeMessages) -> ServerHello | None:
     raw = server_flight.message(HandshakeType.server_hello)
-    if raw is None:
+    try:
+        return ServerHello.decode(memoryview(raw)[4:]) if raw is not None else None
+    except TLSError:
+        return None
+
+
+def negotiated_group(hello: ServerHello | None, server_flight: HandshakeMessages) -> str:
+    """The key exchange group: TLS 1.3 ServerHello key_share, or TLS 1.2 ServerKeyExchange's named curve."""
+    if hello is None:
         return ""
     try:
-        hello = ServerHello.decode(memoryview(raw)[4:])
         share = hello.ext(ExtensionType.key_share)
         if share is not None:
             return group_name(decode_key_share_sh(share)[0])
-        versions = hello.ext(ExtensionType.supported_versions)
-        if versions is not None and decode_u16(versions, "supported_versions") == ProtocolVersion.TLSv1_3:
-            return ""
         ske = server_flight.message(HandshakeType.server_key_exchange)
-        if ske is not None and len(ske) >= 7 and ske[4] == 3:  # ECParameters: curve_type named_curve (RFC 8422 §5.4)
-            return group_name(int.from_bytes(ske[5:7], "big"))
-    except Exception:
+        if ske is not None:
+            return group_name(ServerKeyExchange.decode(memoryview(ske)[4:], "ECDHE").group)
+    except TLSError:  # not ECDHE (DHE, RSA) or malformed: no named group to show
         return ""
     return ""
 
 
-OPENSSL_VERSIONS = {"TLSv1.3": "TLSv1.3", "TLSv1.2": "TLSv1.2"}
-
-
 def from_openssl(sslobj, client_flight: HandshakeMessages, server_flight: HandshakeMessages) -> TLSInfo:
-    from port443.tls.suites import CipherSuite
-
     hello = client_hello_event(client_flight.message(HandshakeType.client_hello))
+    server_hello = _server_hello(server_flight)
     cipher = sslobj.cipher()
-    name = cipher[0] if cipher else ""
-    iana = _IANA_BY_OPENSSL.get(name) or (name if name in CipherSuite.__members__ else name)
-    return TLSInfo("openssl", sslobj.version() or "", iana, negotiated_group(server_flight),
+    # The suite by its IANA name, read off the ServerHello (OpenSSL's own names differ).
+    suite = suite_name(server_hello.cipher_suite) if server_hello is not None else (cipher[0] if cipher else "")
+    return TLSInfo("openssl", sslobj.version() or "", suite, negotiated_group(server_hello, server_flight),
                    hello.server_name if hello else None, sslobj.selected_alpn_protocol(),
                    bool(sslobj.session_reused), hello)
-
-
-_IANA_BY_OPENSSL = {
-    "ECDHE-ECDSA-AES128-GCM-SHA256": "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
-    "ECDHE-ECDSA-AES256-GCM-SHA384": "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
-    "ECDHE-RSA-AES128-GCM-SHA256": "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
-    "ECDHE-RSA-AES256-GCM-SHA384": "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-    "ECDHE-ECDSA-CHACHA20-POLY1305": "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
-    "ECDHE-RSA-CHACHA20-POLY1305": "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
-}
