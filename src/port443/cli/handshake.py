@@ -10,7 +10,6 @@ Exit codes:
 
 from __future__ import annotations
 
-import json
 import os
 import re
 
@@ -168,10 +167,8 @@ def handshake(target: str, tls12: bool, tls13: bool, ciphers: tuple[str, ...], g
 
         observed = observe_traced(run)
     if as_json:
-        text = render_json(target, run, verdict, secrets if show_secrets else None, keylog_info)
-        if observed is not None:
-            text = json.dumps({**json.loads(text), "observer": [f.as_dict() for f in observed]}, indent=2)
-        click.echo(text)
+        click.echo(render_json(target, run, verdict, secrets if show_secrets else None, keylog_info,
+                               [f.as_dict() for f in observed] if observed is not None else None))
     else:
         render_text(target, run, verdict, keylog_info)
         if observed is not None:

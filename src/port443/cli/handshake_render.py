@@ -73,7 +73,7 @@ def _verdict(con, verdict: Verdict) -> None:
 
 # --------------------------------------------------------------------------- JSON
 def render_json(target: str, run: TraceRun, verdict: Verdict, secrets: list[str] | None,
-                keylog: tuple[str, int] | None) -> str:
+                keylog: tuple[str, int] | None, observer: list[dict] | None = None) -> str:
     opts = run.options
     doc = {
         "schema": SCHEMA,
@@ -93,6 +93,8 @@ def render_json(target: str, run: TraceRun, verdict: Verdict, secrets: list[str]
     }
     if secrets is not None:
         doc["keylog"] = secrets
+    if observer is not None:
+        doc["observer"] = observer
     return json.dumps(doc, indent=2)
 
 
