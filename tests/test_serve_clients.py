@@ -305,3 +305,22 @@ def test_pipelined_requests_answered_in_order(servers, engine):
     assert second[0] == 405  # the static root answers GET and HEAD only; the body was skipped, not a reason to close
     assert third[0] == 206 and third[2] == INDEX[:9]
     assert fourth_head.startswith(b"HTTP/1.1 200") and b"content-length: %d" % len(INDEX) in fourth_head
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_file_changed_between_two_identical_requests_is_served_new(servers, site_root, engine):
+    """The same head twice is answered from the answer cache; a change to the file shows at once."""
+    static = servers[("static", engine)]
+    path = site_root / f"changing-{engine}.txt"
+    path.write_bytes(b"before")
+    req = f"GET /{path.name} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode()
+    with tls_connect(static) as sock:
+        for _ in range(2):
+            sock.sendall(req)
+            assert read_response(sock)[2] == b"before"
+        path.write_bytes(b"after, longer")
+        sock.sendall(req)
+        assert read_response(sock)[2] == b"after, longer"
+        path.unlink()
+        sock.sendall(req)
+        assert read_response(sock)[0] == 404

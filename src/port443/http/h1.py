@@ -39,6 +39,7 @@ class H1Server:
         self.closing = False  # graceful drain: answer what is in flight, then close
         self._pumping = False
         self._precomputed: tuple[Request, Any] | None = None
+        self._h11_used = False  # h11 has seen no bytes yet: it is idle, nothing buffered
         channel.set_timeout(limits.idle_timeout, "idle")
 
     # --------------------------------------------------------------- input
@@ -47,46 +48,65 @@ class H1Server:
             self.tunnel.write(data)
             return
         h = self.h11
-        if self.request is None and self.task is None and h.their_state is h11.IDLE and \
-                h.our_state is h11.IDLE and not h.trailing_data[0]:
+        if self.request is None and self.task is None and (not self._h11_used or h.their_state is h11.IDLE and
+                                                           h.our_state is h11.IDLE and not h.trailing_data[0]):
             data = self._fast(data)
             if not data:
                 return
+        self._h11_used = True  # from now on, ask h11 whether it is between requests
         h.receive_data(data)
         if self.request is None:
             self.ch.set_timeout(self.limits.header_timeout, "request header")
         self._pump()
 
     def _fast(self, data: bytes) -> bytes:
-        """Answer complete simple requests (h1fast) without h11; returns the bytes left for h11."""
-        ch, site, limit = self.ch, self.site, self.limits.max_header_size
+        """Answer complete simple requests (h1fast) without h11; returns the bytes left for h11.
+
+        A head answered before (same bytes, same second, the handler's `fresh` check passing) gets the
+        cached framed answer; otherwise parse_simple_head and the site's handler, and the answer is
+        cached when the handler says how to check it is still fresh."""
+        ch, site, limit, cache = self.ch, self.site, self.limits.max_header_size, self.site.answers
         pos, n = 0, len(data)
         answers: list[bytes] = []  # pipelined answers leave in one write (one TLS record when they fit)
+        close = False
         while pos < n:
             end = data.find(b"\r\n\r\n", pos)
             if end < 0 or end - pos > limit:
                 break
-            parsed = parse_simple_head(data[pos:end])
-            if parsed is None:
-                break
-            started = time.perf_counter()
-            req = Request(parsed[0], parsed[1], parsed[2], "1.1", self.scheme, parsed[3], ch.peer, ch)
-            try:
-                result = site.handle(req)
-            except Exception as exc:  # a handler bug: logged once, the client gets a plain 500
-                log.exception("error handling %s %s: %s", req.method, req.target, exc)
-                result = text_response(500, "The server could not answer this request.")
-            out = None
-            if type(result) is Response and result.file is None and result.stream is None and result.tunnel is None:
-                close = self.closing or result.close or parsed[4]
-                out = frame_response(result.status, result.headers, result.body, close, req.method == "HEAD")
-            if out is None:  # streamed or unusual: h11 parses this request again and sends the answer
-                self._precomputed = (req, result)
-                break
-            answers.append(out)
-            site.access(req, result.status, len(result.body), started)
+            head = data[pos:end]
+            hit = None if self.closing else cache.get(head)
+            if hit is not None:
+                answers.append(hit[0])
+                parsed = hit[3]
+                if site.logging:
+                    site.access(self._simple_request(parsed), hit[4], hit[5], time.perf_counter())
+            else:
+                parsed = parse_simple_head(head)
+                if parsed is None:
+                    break
+                started, second = time.perf_counter(), int(time.time())
+                req = self._simple_request(parsed)
+                try:
+                    result = site.handle(req)
+                except Exception as exc:  # a handler bug: logged once, the client gets a plain 500
+                    log.exception("error handling %s %s: %s", req.method, req.target, exc)
+                    result = text_response(500, "The server could not answer this request.")
+                out = None
+                if type(result) is Response and result.file is None and result.stream is None and \
+                        result.tunnel is None:
+                    out = frame_response(result.status, result.headers, result.body,
+                                         self.closing or result.close or parsed[4], req.method == "HEAD")
+                if out is None:  # streamed or unusual: h11 parses this request again and sends the answer
+                    self._precomputed = (req, result)
+                    break
+                answers.append(out)
+                if result.close or self.closing:
+                    close = True
+                elif result.fresh is not None:
+                    cache.put(head, out, second, result.fresh, parsed, result.status, len(result.body))
+                site.access(req, result.status, len(result.body), started)
             pos = end + 4
-            if close:
+            if close or parsed[4]:
                 ch.write(b"".join(answers))
                 ch.close()
                 return b""
@@ -98,10 +118,15 @@ class H1Server:
         ch.set_timeout(self.limits.idle_timeout, "idle")
         return b""
 
+    def _simple_request(self, parsed) -> Request:
+        ch = self.ch
+        return Request(parsed[0], parsed[1], parsed[2], "1.1", self.scheme, parsed[3], ch.peer, ch)
+
     def eof_received(self) -> None:
         if self.tunnel is not None:
             self.tunnel.write_eof() if self.tunnel.can_write_eof() else self.tunnel.close()
             return
+        self._h11_used = True
         try:
             self.h11.receive_data(b"")
         except RuntimeError:

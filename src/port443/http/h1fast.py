@@ -9,11 +9,18 @@ characters, as h11 requires. Anything else returns None and goes to h11,
 which then parses it and answers errors; a test fuzzes this function against
 h11 so that whenever it accepts a head, h11 reads the same request from it.
 Responses whose body is in memory are framed by `frame_response`.
+
+`AnswerCache` keeps framed answers by request head, for heads seen before:
+the same head bytes, answered in the same second (the Date header), while the
+handler's `fresh` check passes (static files: the file and the directories
+above it unchanged), get the same bytes without parsing or a handler call.
 """
 
 from __future__ import annotations
 
 import re
+import time
+from typing import Callable
 
 from port443.http.message import REASONS
 
@@ -88,3 +95,33 @@ def frame_response(status: int, headers: list[tuple[bytes, bytes]], body: bytes,
     if not head_only:
         tail.append(body)
     return head + b"".join(tail)
+
+
+class AnswerCache:
+    """Framed HTTP/1.1 answers by request head (bytes up to the blank line), shared by a site's connections.
+
+    Bounded: at most MAX_ENTRIES heads and MAX_ANSWER bytes per answer; when full it starts over."""
+
+    MAX_ENTRIES = 1024
+    MAX_ANSWER = 64 * 1024
+
+    def __init__(self) -> None:
+        # head -> (answer, second, fresh, parsed head, status, body bytes sent)
+        self._entries: dict[bytes, tuple[bytes, int, Callable[[], bool], SimpleRequest, int, int]] = {}
+
+    def get(self, head: bytes) -> tuple[bytes, int, Callable[[], bool], SimpleRequest, int, int] | None:
+        entry = self._entries.get(head)
+        if entry is None:
+            return None
+        if entry[1] != int(time.time()) or not entry[2]():
+            del self._entries[head]
+            return None
+        return entry
+
+    def put(self, head: bytes, answer: bytes, second: int, fresh: Callable[[], bool], parsed: SimpleRequest,
+            status: int, sent: int) -> None:
+        if len(answer) > self.MAX_ANSWER:
+            return
+        if len(self._entries) >= self.MAX_ENTRIES:
+            self._entries.clear()
+        self._entries[head] = (answer, second, fresh, parsed, status, sent)

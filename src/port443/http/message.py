@@ -182,6 +182,9 @@ class Response:
     tunnel: Tunnel | None = None
     close: bool = False  # close the connection after this response (HTTP/1.1)
     on_done: Callable[[], None] | None = None  # called when the response was sent (or abandoned)
+    # The handler's cheap check that the same request would still get this same answer (static files:
+    # the file and every directory above it unchanged). HTTP/1.1 then reuses the framed bytes (h1fast).
+    fresh: Callable[[], bool] | None = None
 
 
 Result = Union[Response, Awaitable[Response]]

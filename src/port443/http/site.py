@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from email.utils import formatdate
 from typing import Any, TextIO
 
+from port443.http.h1fast import AnswerCache
 from port443.http.message import Handler, Request, Response, Result
 
 SERVER = b"port443"
@@ -109,6 +110,8 @@ class Site:
         self.log = access_log
         self._date = _DateCache()
         self._hsts_cache: dict[str, bytes | None] = {}
+        self.answers = AnswerCache()  # HTTP/1.1 answers reused by request head (h1fast)
+        self.logging = access_log is not None and access_log.stream is not None
 
     def handle(self, req: Request) -> Result:
         result = self.handler(req)

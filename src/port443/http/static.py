@@ -14,6 +14,7 @@ import mimetypes
 import os
 import stat
 from email.utils import formatdate
+from functools import partial
 from urllib.parse import unquote
 
 from port443.http.message import FileBody, Request, Response, text_response
@@ -72,6 +73,16 @@ def _lstat_chain(chain: tuple[str, ...]) -> os.stat_result | None:
     return st if stat.S_ISREG(st.st_mode) else None
 
 
+def _stamp(st: os.stat_result) -> tuple[int, int, int, int]:
+    return st.st_ino, st.st_mtime_ns, st.st_ctime_ns, st.st_size
+
+
+def _unchanged(chain: tuple[str, ...], stamp: tuple[int, int, int, int]) -> bool:
+    """The file is still the same regular file, reached through the same directories, none a symlink."""
+    st = _lstat_chain(chain)
+    return st is not None and (st.st_ino, st.st_mtime_ns, st.st_ctime_ns, st.st_size) == stamp
+
+
 def etag_matches(header: bytes, etag: bytes) -> bool:
     """If-None-Match uses the weak comparison (RFC 9110 §13.1.2)."""
     if header.strip() == b"*":
@@ -106,7 +117,11 @@ class StaticFiles:
         if isinstance(found, Response):
             return found
         real, st = found
-        return self._file(req, real, st)
+        resp = self._file(req, real, st)
+        chain = self._plain.get(req.path)
+        if chain is not None and chain[-1] == real and resp.file is None:
+            resp.fresh = partial(_unchanged, chain, _stamp(st))
+        return resp
 
     def resolve(self, path: str) -> tuple[str, os.stat_result] | Response:
         chain = self._plain.get(path)

@@ -28,7 +28,7 @@ class NativeTLSChannel(Channel):
     def data_received(self, data: bytes) -> None:
         self.bytes_in += len(data)
         conn = self.conn
-        if self.refuse_plain_http(data):
+        if self.app is None and self.refuse_plain_http(data):
             return
         try:
             events = conn.receive_data(data)
