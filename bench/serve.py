@@ -7,7 +7,8 @@ connections/s (`Connection: close`, so every request is a new TCP connection
 and a full handshake). Each server runs one worker with TLS 1.3, an ECDSA
 P-256 certificate and its access log off: nginx in the foreground with its
 own config in a temporary directory, uvicorn with --ssl-certfile (PyPI, a
-bench-only dependency: `pip install uvicorn`).
+bench-only dependency: `pip install uvicorn`; it runs on uvloop when that is
+installed, and says which loop it chose in the printed `uvicorn_loop`).
 
 Prints `name: value` lines and the ratios against nginx and uvicorn. With
 --profile, the native server also runs under cProfile during one keep-alive
@@ -215,6 +216,8 @@ def main() -> int:
                     for metric, close in (("keepalive_req_per_s", False), ("new_tls_conn_per_s", True)):
                         results.setdefault((srv.name, metric), []).append(wrk(srv.url, args.seconds, close))
         med = {k: statistics.median(v) for k, v in results.items()}
+        if any(s.name == "uvicorn" for s in chosen):
+            print(f"uvicorn_loop: {'uvloop' if _has_module('uvloop') else 'asyncio'}")
         for (name, metric), value in sorted(med.items()):
             print(f"{name}_{metric}: {value:.0f}")
         for metric in ("keepalive_req_per_s", "new_tls_conn_per_s"):

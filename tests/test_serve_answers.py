@@ -3,6 +3,7 @@ but only while the file, the second (Date) and the connection's state say they a
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 
@@ -26,6 +27,24 @@ class RecordingChannel:
     def __init__(self) -> None:
         self.written: list[bytes] = []
         self.closed = False
+        self.write_paused = False
+        self.reading = True
+
+    def pause_reading(self) -> None:
+        self.reading = False
+
+    def resume_reading(self) -> None:
+        self.reading = True
+
+    async def drain(self) -> None:
+        while self.write_paused and not self.closed:
+            self._waiter = asyncio.get_running_loop().create_future()
+            await self._waiter
+
+    def client_read_everything(self) -> None:
+        self.write_paused = False
+        if getattr(self, "_waiter", None) is not None and not self._waiter.done():
+            self._waiter.set_result(None)
 
     def write(self, data: bytes) -> None:
         self.written.append(data)
@@ -84,11 +103,14 @@ def test_a_changed_file_is_served_new(site_root):
     handler = CountingHandler(StaticFiles(site_root))
     site = Site(handler)
     assert ask(site, GET_A)[0].endswith(b"first")
-    (site_root / "a.txt").write_bytes(b"second version")
+    path = site_root / "a.txt"
+    path.write_bytes(b"second version")
+    os.utime(path, ns=(1, 1))
     assert ask(site, GET_A)[0].endswith(b"second version")
-    os.utime(site_root / "a.txt", ns=(1, 1))  # same size, other mtime
-    (site_root / "a.txt").write_bytes(b"third version!")
-    os.utime(site_root / "a.txt", ns=(1, 1))  # even with the mtime put back, the ctime moved
+    before = os.stat(path).st_ctime_ns
+    while os.stat(path).st_ctime_ns == before:  # same size, mtime put back: only the ctime tells (it is coarse)
+        path.write_bytes(b"third version!")
+        os.utime(path, ns=(1, 1))
     assert ask(site, GET_A)[0].endswith(b"third version!")
 
 
@@ -104,14 +126,15 @@ def test_a_file_swapped_for_a_symlink_out_of_the_root_is_refused(site_root, tmp_
 def test_a_directory_swapped_for_a_symlink_is_refused(site_root, tmp_path):
     (site_root / "sub").mkdir()
     (site_root / "sub" / "index.html").write_bytes(b"inside")
-    (tmp_path / "index.html").write_bytes(b"outside the root")
+    (tmp_path / "out").mkdir()
+    os.link(site_root / "sub" / "index.html", tmp_path / "out" / "index.html")  # the same inode, outside
     site = Site(StaticFiles(site_root))
-    head = b"GET /sub/ HTTP/1.1\r\nHost: example.com\r\n\r\n"
+    head = b"GET /sub/index.html HTTP/1.1\r\nHost: example.com\r\n\r\n"
     assert ask(site, head)[0].endswith(b"inside")
-    os.rename(site_root / "sub", site_root / "sub2")
-    os.symlink(tmp_path, site_root / "sub")
+    os.rename(site_root / "sub", site_root / "sub2")  # the file's inode, size and times do not change
+    os.symlink(tmp_path / "out", site_root / "sub")
     answer, _ = ask(site, head)
-    assert answer.startswith(b"HTTP/1.1 404") and b"outside the root" not in answer
+    assert answer.startswith(b"HTTP/1.1 404")  # only the directory check can see this
 
 
 def test_a_new_second_makes_a_new_date(site_root, monkeypatch):
@@ -120,10 +143,13 @@ def test_a_new_second_makes_a_new_date(site_root, monkeypatch):
     ask(site, GET_A)
     ask(site, GET_A)
     assert handler.calls == 1
+    first, _ = ask(site, GET_A)
     now = h1fast.time.time()
-    monkeypatch.setattr(h1fast.time, "time", lambda: now + 5)
-    ask(site, GET_A)
+    monkeypatch.setattr(h1fast.time, "time", lambda: now + 5)  # the clock module: site's Date sees it too
+    later, _ = ask(site, GET_A)
     assert handler.calls == 2
+    date = [line for line in first.split(b"\r\n") if line.startswith(b"date: ")]
+    assert date and date[0] not in later
 
 
 def test_only_answers_the_handler_can_check_are_kept(site_root):
@@ -177,8 +203,44 @@ def test_the_cache_is_bounded(monkeypatch):
     second = int(h1fast.time.time())
     parsed = ("GET", "/", [], "h", False)
     for i in range(10):
-        cache.put(b"head %d" % i, b"answer", second, lambda: True, parsed, 200, 0)
+        cache.put(b"head %d" % i, b"answer", second, lambda: True, parsed, 200, 0, "https")
         assert len(cache._entries) <= 4
-    cache.put(b"big", bytes(AnswerCache.MAX_ANSWER + 1), second, lambda: True, parsed, 200, 0)
-    assert cache.get(b"big") is None
-    assert cache.get(b"head 9") is not None
+    cache.put(b"big", bytes(AnswerCache.MAX_ANSWER + 1), second, lambda: True, parsed, 200, 0, "https")
+    assert cache.get(b"big", "https") is None
+    assert cache.get(b"head 9", "https") is not None
+    assert cache.get(b"head 9", "http") is None  # an answer for https is not one for the port-80 site
+    monkeypatch.setattr(AnswerCache, "MAX_ENTRIES", 1024)
+    monkeypatch.setattr(AnswerCache, "MAX_BYTES", 100_000)
+    cache = AnswerCache()
+    for i in range(40):
+        cache.put(b"head %d" % i, bytes(10_000), second, lambda: True, parsed, 200, 0, "https")
+        assert cache._bytes <= 100_000 and cache._bytes == sum(len(h) + len(e[0]) for h, e in cache._entries.items())
+    cache.put(b"next second", b"x", second + 1, lambda: True, parsed, 200, 0, "https")
+    assert list(cache._entries) == [b"next second"]  # a new second starts over: old Date headers go at once
+    cache.put(b"late", b"x", second, lambda: True, parsed, 200, 0, "https")
+    assert cache.get(b"late", "https") is None  # begun in a second already over: not kept
+
+
+def test_a_client_that_does_not_read_holds_back_its_pipelined_requests(site_root):
+    """Answers are queued up to a budget; then reading stops until the client has read them."""
+    (site_root / "big.txt").write_bytes(b"x" * 60_000)
+    site = Site(StaticFiles(site_root))
+    head = b"GET /big.txt HTTP/1.1\r\nHost: example.com\r\n\r\n"
+
+    async def scenario():
+        ch = RecordingChannel()
+        server = H1Server(ch, site, Limits())
+        server.data_received(head * 100)
+        queued = sum(map(len, ch.written))
+        assert 0 < queued < 400_000 and not ch.reading and server.task is not None
+        ch.write_paused = True  # the transport's buffer is over its high-water mark: the client is not reading
+        server.data_received(head * 100)  # what was already decrypted waits behind, in order
+        await asyncio.sleep(0)
+        assert sum(map(len, ch.written)) == queued and not server.task.done()
+        while server.task is not None:  # the client reads; each budget's worth goes out in its own turn
+            ch.client_read_everything()
+            await server.task
+        answers = b"".join(ch.written)
+        assert answers.count(b"HTTP/1.1 200 OK") == 200 and ch.reading and not ch.closed
+
+    asyncio.run(scenario())

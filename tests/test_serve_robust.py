@@ -286,3 +286,104 @@ def test_a_session_ticket_still_resumes_after_sighup(home, test_pki, tmp_path):
         srv.lines.wait_for(r"certificates reloaded")
         resumed, _ = visit(srv, dataclasses.replace(config, session=tickets[0]))
         assert resumed
+
+
+def read_answers(sock, count: int) -> list[tuple[int, int]]:
+    """(status, body length) of `count` Content-Length framed responses read back to back."""
+    buf, out = bytearray(), []
+    while len(out) < count:
+        end = buf.find(b"\r\n\r\n")
+        if end >= 0:
+            head = bytes(buf[:end]).lower()
+            length = int(head.split(b"content-length: ")[1].split(b"\r\n")[0])
+            if len(buf) >= end + 4 + length:
+                out.append((int(head.split()[1]), length))
+                del buf[:end + 4 + length]
+                continue
+        chunk = sock.recv(1 << 20)
+        if not chunk:
+            break
+        buf += chunk
+    return out
+
+
+def rss_bytes(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_pipelining_without_reading_does_not_fill_the_server_memory(home, tmp_path, engine):
+    """1,000 pipelined GETs of a 100 KB file (100 MB of answers) from a client that does not read: the
+    server answers a budget's worth, stops reading until the client reads, and then answers all of them."""
+    root = tmp_path / "www"
+    root.mkdir()
+    (root / "big.bin").write_bytes(os.urandom(100_000))
+    count = 1000
+    with served(home, "--engine", engine, "--root", str(root), http=False) as srv:
+        fetch_ok(srv, "/big.bin")
+        before = rss_bytes(srv.proc.pid)
+        with tls_connect(srv) as flood:
+            flood.sendall(b"GET /big.bin HTTP/1.1\r\nHost: localhost\r\n\r\n" * count)
+            fetch_ok(srv, "/big.bin")  # another client is served meanwhile
+            grown = rss_bytes(srv.proc.pid) - before
+            assert grown < 40_000_000, f"the server holds {grown} more bytes for a client that does not read"
+            assert read_answers(flood, count) == [(200, 100_000)] * count
+        assert srv.alive()
+
+
+class BioClient:
+    """Python's ssl over MemoryBIOs on a plain socket, so the test decides how the records are cut."""
+
+    def __init__(self, srv) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", srv.https_port), timeout=TIMEOUT)
+        self.incoming, self.outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+        self.tls = srv.ssl_context().wrap_bio(self.incoming, self.outgoing, server_hostname="localhost")
+        while True:
+            try:
+                self.tls.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                self.sock.sendall(self.outgoing.read())
+                self.incoming.write(self.sock.recv(65536))
+        self.sock.sendall(self.outgoing.read())
+
+    def records(self, data: bytes) -> bytes:
+        self.tls.write(data)
+        return self.outgoing.read()
+
+    def response_body(self) -> bytes:
+        got = b""
+        while b"\r\n\r\n" not in got or len(got.partition(b"\r\n\r\n")[2]) < int(
+                got.lower().split(b"content-length: ")[1].split(b"\r\n")[0]):
+            try:
+                got += self.tls.read(65536)
+            except ssl.SSLWantReadError:
+                self.incoming.write(self.sock.recv(65536))
+        return got.partition(b"\r\n\r\n")[2]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_record_cut_between_reads_survives_other_connections_reads(home, tmp_path, engine):
+    """The worker reads every socket into one buffer: half a record kept from one connection must not
+    be overwritten by another connection's read before its second half arrives."""
+    root = tmp_path / "www"
+    root.mkdir()
+    (root / "a.txt").write_bytes(b"A" * 3000)
+    (root / "b.txt").write_bytes(b"B" * 3000)
+    with served(home, "--engine", engine, "--root", str(root), http=False) as srv:
+        a, b = BioClient(srv), BioClient(srv)
+        try:
+            wire = a.records(b"GET /a.txt HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            a.sock.sendall(wire[:len(wire) // 2])
+            for _ in range(3):  # the other connection's reads land in the same buffer meanwhile
+                b.sock.sendall(b.records(b"GET /b.txt HTTP/1.1\r\nHost: localhost\r\n\r\n"))
+                assert b.response_body() == b"B" * 3000
+            a.sock.sendall(wire[len(wire) // 2:])
+            assert a.response_body() == b"A" * 3000
+        finally:
+            a.sock.close()
+            b.sock.close()

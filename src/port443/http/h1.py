@@ -22,6 +22,10 @@ from port443.net.channel import Channel, Limits
 
 log = logging.getLogger("port443.serve")
 
+# Answers queued in one go for pipelined requests before we wait for the client to read them
+# (the channel's write buffer high-water mark).
+OUTPUT_BUDGET = 256 * 1024
+
 
 class H1Server:
     def __init__(self, channel: Channel, site: Any, limits: Limits, scheme: str = "https") -> None:
@@ -40,12 +44,16 @@ class H1Server:
         self._pumping = False
         self._precomputed: tuple[Request, Any] | None = None
         self._h11_used = False  # h11 has seen no bytes yet: it is idle, nothing buffered
+        self._backlog: bytes | None = None  # requests held back while the client is not reading its answers
         channel.set_timeout(limits.idle_timeout, "idle")
 
     # --------------------------------------------------------------- input
     def data_received(self, data: bytes) -> None:
         if self.tunnel is not None:
             self.tunnel.write(data)
+            return
+        if self._backlog is not None:  # still waiting for the client to read; order is kept
+            self._backlog += data
             return
         h = self.h11
         if self.request is None and self.task is None and (not self._h11_used or h.their_state is h11.IDLE and
@@ -68,15 +76,23 @@ class H1Server:
         ch, site, limit, cache = self.ch, self.site, self.limits.max_header_size, self.site.answers
         pos, n = 0, len(data)
         answers: list[bytes] = []  # pipelined answers leave in one write (one TLS record when they fit)
+        queued = 0
         close = False
         while pos < n:
+            if queued >= OUTPUT_BUDGET or ch.write_paused:  # pipelining faster than it reads: wait for it
+                if answers:
+                    ch.write(b"".join(answers))
+                self._backlog = data[pos:]
+                self._resume_when_drained()
+                return b""
             end = data.find(b"\r\n\r\n", pos)
             if end < 0 or end - pos > limit:
                 break
             head = data[pos:end]
-            hit = None if self.closing else cache.get(head)
+            hit = None if self.closing else cache.get(head, self.scheme)
             if hit is not None:
                 answers.append(hit[0])
+                queued += len(hit[0])
                 parsed = hit[3]
                 if site.logging:
                     site.access(self._simple_request(parsed), hit[4], hit[5], time.perf_counter())
@@ -100,10 +116,12 @@ class H1Server:
                     self._precomputed = (req, result)
                     break
                 answers.append(out)
+                queued += len(out)
                 if result.close or self.closing:
                     close = True
-                elif result.fresh is not None:
-                    cache.put(head, out, second, result.fresh, parsed, result.status, len(result.body))
+                elif result.fresh is not None and result.on_done is None:
+                    cache.put(head, out, second, result.fresh, parsed, result.status, len(result.body),
+                              self.scheme)
                 site.access(req, result.status, len(result.body), started)
             pos = end + 4
             if close or parsed[4]:
@@ -146,6 +164,25 @@ class H1Server:
         if self.request is None and self.task is None:
             self.ch.close()
 
+    def _resume_when_drained(self) -> None:
+        """Stop reading requests until the client has read enough of its answers (write backpressure)."""
+        self.ch.pause_reading()
+        self.task = asyncio.ensure_future(self._after_drain())
+
+    async def _after_drain(self) -> None:
+        await self.ch.drain()
+        self.task = None
+        if self.ch.closed:
+            return
+        self.ch.resume_reading()
+        backlog, self._backlog = self._backlog, None
+        if backlog:
+            self.data_received(backlog)
+        elif self.closing:
+            self.ch.close()
+        else:
+            self._pump()
+
     def _pump(self) -> None:
         if self._pumping:
             return
@@ -158,6 +195,9 @@ class H1Server:
     def _pump_events(self) -> None:
         h = self.h11
         while not self.ch.closed and self.tunnel is None:
+            if self.request is None and self.task is None and self.ch.write_paused:
+                self._resume_when_drained()  # between requests, and the client is not reading: wait
+                return
             try:
                 event = h.next_event()
             except h11.RemoteProtocolError as exc:

@@ -100,28 +100,40 @@ def frame_response(status: int, headers: list[tuple[bytes, bytes]], body: bytes,
 class AnswerCache:
     """Framed HTTP/1.1 answers by request head (bytes up to the blank line), shared by a site's connections.
 
-    Bounded: at most MAX_ENTRIES heads and MAX_ANSWER bytes per answer; when full it starts over."""
+    Bounded: answers of at most MAX_ANSWER bytes, at most MAX_ENTRIES heads and MAX_BYTES of heads and
+    answers together; when full, and at each new second (every Date header changes), it starts over."""
 
     MAX_ENTRIES = 1024
     MAX_ANSWER = 64 * 1024
+    MAX_BYTES = 8 * 1024 * 1024
 
     def __init__(self) -> None:
-        # head -> (answer, second, fresh, parsed head, status, body bytes sent)
-        self._entries: dict[bytes, tuple[bytes, int, Callable[[], bool], SimpleRequest, int, int]] = {}
+        # head -> (answer, second, fresh, parsed head, status, body bytes sent, scheme)
+        self._entries: dict[bytes, tuple[bytes, int, Callable[[], bool], SimpleRequest, int, int, str]] = {}
+        self._second = -1
+        self._bytes = 0
 
-    def get(self, head: bytes) -> tuple[bytes, int, Callable[[], bool], SimpleRequest, int, int] | None:
+    def get(self, head: bytes, scheme: str) -> tuple[bytes, int, Callable[[], bool], SimpleRequest, int, int, str] | None:
         entry = self._entries.get(head)
         if entry is None:
             return None
-        if entry[1] != int(time.time()) or not entry[2]():
+        if entry[1] != int(time.time()) or entry[6] != scheme or not entry[2]():
             del self._entries[head]
+            self._bytes -= len(head) + len(entry[0])
             return None
         return entry
 
     def put(self, head: bytes, answer: bytes, second: int, fresh: Callable[[], bool], parsed: SimpleRequest,
-            status: int, sent: int) -> None:
-        if len(answer) > self.MAX_ANSWER:
+            status: int, sent: int, scheme: str) -> None:
+        size = len(head) + len(answer)
+        if len(answer) > self.MAX_ANSWER or second < self._second:  # too big, or from a second already over
             return
-        if len(self._entries) >= self.MAX_ENTRIES:
+        old = self._entries.pop(head, None)
+        if old is not None:
+            self._bytes -= len(head) + len(old[0])
+        if second != self._second or len(self._entries) >= self.MAX_ENTRIES or self._bytes + size > self.MAX_BYTES:
             self._entries.clear()
-        self._entries[head] = (answer, second, fresh, parsed, status, sent)
+            self._bytes = 0
+            self._second = second
+        self._entries[head] = (answer, second, fresh, parsed, status, sent, scheme)
+        self._bytes += size

@@ -103,7 +103,7 @@ class StaticFiles:
             raise ValueError(f"--root {root}: not a directory; give the folder that holds the site")
         self.root = real
         self._prefix = real.rstrip(os.sep) + os.sep
-        self._cache: dict[str, tuple[int, int, bytes]] = {}
+        self._cache: dict[str, tuple[tuple[int, int, int, int], bytes]] = {}  # path -> (stamp, bytes)
         self._cached = 0
         # request path -> the paths from the root to its file, none a symlink: lstat() of each re-checks that
         # (as strictly as realpath) for a fraction of realpath's cost
@@ -220,31 +220,38 @@ class StaticFiles:
         headers.append((b"content-length", str(length).encode()))
         if req.method == "HEAD" or length == 0:
             return Response(status, headers)
-        if length <= SMALL_FILE:
-            data = self._read_small(real, st) if size <= SMALL_FILE else None
-            if data is not None:
-                return Response(status, headers, data[start:end + 1] if status == 206 else data)
-            with open(real, "rb") as f:
-                f.seek(start)
-                return Response(status, headers, f.read(length))
+        try:
+            if length <= SMALL_FILE:
+                data = self._read_small(real, st) if size <= SMALL_FILE else None
+                if data is not None:
+                    return Response(status, headers, data[start:end + 1] if status == 206 else data)
+                with open(real, "rb") as f:
+                    f.seek(start)
+                    return Response(status, headers, f.read(length))
+            with open(real, "rb"):  # readable now; it is streamed from a new open
+                pass
+        except PermissionError:
+            return text_response(403, "The server may not read this file.")
+        except OSError:
+            return text_response(404, "No such file.")
         return Response(status, headers, file=FileBody(real, start, length))
 
     def _read_small(self, real: str, st: os.stat_result) -> bytes | None:
+        """The whole file, from memory while its inode, times and size are unchanged (a chmod changes
+        the ctime, so a file made unreadable is read again, and refused)."""
+        stamp = _stamp(st)
         hit = self._cache.get(real)
-        if hit is not None and hit[0] == st.st_mtime_ns and hit[1] == st.st_size:
-            return hit[2]
-        try:
-            with open(real, "rb") as f:
-                data = f.read(SMALL_FILE + 1)
-        except OSError:
-            return None
+        if hit is not None and hit[0] == stamp:
+            return hit[1]
+        with open(real, "rb") as f:
+            data = f.read(SMALL_FILE + 1)
         if len(data) != st.st_size:
             return None  # changing under us: serve what the next request finds
         if self._cached + len(data) > CACHE_BYTES:
             self._cache.clear()
             self._cached = 0
         if hit is not None:
-            self._cached -= len(hit[2])
-        self._cache[real] = (st.st_mtime_ns, st.st_size, data)
+            self._cached -= len(hit[1])
+        self._cache[real] = (stamp, data)
         self._cached += len(data)
         return data

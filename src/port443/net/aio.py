@@ -25,7 +25,7 @@ class NativeTLSChannel(Channel):
         self.conn = ServerConnection(settings.native)
         self.hello: ClientHelloReceived | None = None
 
-    def data_received(self, data: bytes) -> None:
+    def data_received(self, data: memoryview) -> None:
         self.bytes_in += len(data)
         conn = self.conn
         if self.app is None and self.refuse_plain_http(data):

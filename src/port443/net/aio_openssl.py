@@ -61,7 +61,7 @@ class OpenSSLChannel(Channel):
         self.server_flight: HandshakeMessages | None = HandshakeMessages()
         self._eof = False
 
-    def data_received(self, data: bytes) -> None:
+    def data_received(self, data: memoryview) -> None:
         self.bytes_in += len(data)
         if self.handshaking:
             if self.refuse_plain_http(data):

@@ -64,7 +64,10 @@ class TLSSettings:
         self.openssl = openssl  # port443.net.aio_openssl.OpenSSLContexts
 
 
-class Channel(asyncio.Protocol):
+class Channel(asyncio.BufferedProtocol):
+    """Reads land in the worker's one read buffer (`Registry.read_view`) and are handled before the
+    next read: no allocation per read, and `data_received` gets a memoryview it must not keep."""
+
     engine = "plain"
 
     def __init__(self, registry: "Registry", app_factory: AppFactory) -> None:
@@ -86,6 +89,15 @@ class Channel(asyncio.Protocol):
         self._drain_waiters: list[asyncio.Future] = []
 
     # ---------------------------------------------------------------- asyncio
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self.registry.read_view
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self.data_received(self.registry.read_view[:nbytes])
+
+    def data_received(self, data: memoryview) -> None:
+        raise NotImplementedError
+
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
         peer = transport.get_extra_info("peername")
@@ -117,6 +129,11 @@ class Channel(asyncio.Protocol):
                 w.set_result(None)
 
     # ------------------------------------------------------------- for HTTP
+    @property
+    def write_paused(self) -> bool:
+        """The socket's send buffer is over its high-water mark: the peer is not reading fast enough."""
+        return self._write_paused
+
     def write(self, data: bytes) -> None:
         raise NotImplementedError
 
@@ -174,7 +191,7 @@ class Channel(asyncio.Protocol):
 
     def refuse_plain_http(self, data: bytes) -> bool:
         """Plain HTTP as the first bytes on the HTTPS port: a 400 that says to use https://."""
-        if self.bytes_in != len(data) or data[:4] not in PLAIN_HTTP_METHODS:
+        if self.bytes_in != len(data) or bytes(data[:4]) not in PLAIN_HTTP_METHODS:
             return False
         log.info("plain HTTP from %s:%s on the HTTPS port; answered 400", self.peer[0], self.peer[1])
         self.write_raw(PLAIN_HTTP_ANSWER)
@@ -195,10 +212,10 @@ class PlainChannel(Channel):
         if not self.closed:
             self.start_app()
 
-    def data_received(self, data: bytes) -> None:
+    def data_received(self, data: memoryview) -> None:
         self.bytes_in += len(data)
         if self.app is not None:
-            self.app.data_received(data)
+            self.app.data_received(bytes(data))
 
     def eof_received(self) -> bool:
         if self.app is not None:
@@ -214,6 +231,7 @@ class Registry:
 
     SWEEP_INTERVAL = 0.25
     REMEMBERED_ADDRESSES = 10_000
+    READ_SIZE = 256 * 1024  # one socket read at most (asyncio's own default)
 
     def __init__(self, limits: Limits, loop: asyncio.AbstractEventLoop | None = None) -> None:
         self.limits = limits
@@ -226,6 +244,9 @@ class Registry:
         self._empty.set()
         self._sweeper: asyncio.TimerHandle | None = None
         self.draining = False
+        # Every connection of this worker reads into this one buffer: a read is handled (decrypted,
+        # copied or parsed) before the loop makes the next, so it is never overwritten while in use.
+        self.read_view = memoryview(bytearray(self.READ_SIZE))
 
     def admit(self, channel: Channel) -> bool:
         if self.draining or len(self.live) >= self.limits.max_connections:
