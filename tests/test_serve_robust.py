@@ -387,3 +387,76 @@ def test_a_record_cut_between_reads_survives_other_connections_reads(home, tmp_p
         finally:
             a.sock.close()
             b.sock.close()
+
+
+def h2_greedy_client(sock):
+    """An h2 client with its windows wide open, so only the server's own budget limits what it sends."""
+    import h2.connection
+    import h2.settings
+
+    client = h2.connection.H2Connection()
+    client.local_settings = h2.settings.Settings(
+        client=True, initial_values={h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: 2**31 - 1})
+    client.initiate_connection()
+    client.increment_flow_control_window(2**31 - 1 - 65535)
+    return client
+
+
+def h2_requests(client, first: int, count: int, path: str) -> None:
+    for i in range(count):
+        client.send_headers(first + 2 * i, [(":method", "GET"), (":path", path), (":scheme", "https"),
+                                            (":authority", "localhost")], end_stream=True)
+
+
+def h2_read_answers(sock, client, want: int) -> tuple[int, int, bool]:
+    """(streams ended, DATA bytes, GOAWAY seen), reading until `want` streams ended or the server closed."""
+    import h2.events
+
+    ended = received = 0
+    goaway = False
+    sock.settimeout(TIMEOUT)
+    while ended < want and not goaway:
+        data = sock.recv(1 << 20)
+        if not data:
+            break
+        for event in client.receive_data(data):
+            if isinstance(event, h2.events.DataReceived):
+                received += len(event.data)
+            elif isinstance(event, h2.events.StreamEnded):
+                ended += 1
+            elif isinstance(event, h2.events.ConnectionTerminated):
+                goaway = True
+        sock.sendall(client.data_to_send())
+    return ended, received, goaway
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_http2_answers_wait_for_a_client_that_does_not_read(home, tmp_path, engine):
+    """HTTP/2 with the client's windows wide open: 90 streams at a time (under the 100-stream limit),
+    batch after batch, nothing read. Answers queue up to the budget, then the streams wait for the
+    writer, so the greedy client soon runs into the stream limit (GOAWAY) instead of into our memory;
+    a client that sends one batch and then reads gets every answer whole."""
+    root = tmp_path / "www"
+    root.mkdir()
+    (root / "big.bin").write_bytes(os.urandom(100_000))
+    with served(home, "--engine", engine, "--root", str(root), http=False) as srv:
+        fetch_ok(srv, "/big.bin")
+        before = rss_bytes(srv.proc.pid)
+        with tls_connect(srv, alpn=("h2",)) as sock:
+            client = h2_greedy_client(sock)
+            try:
+                for batch in range(10):  # 900 answers of 100 KB: 90 MB if they were all queued
+                    h2_requests(client, 1 + 180 * batch, 90, "/big.bin")
+                    sock.sendall(client.data_to_send())
+                    fetch_ok(srv, "/big.bin")  # others are served; and the batch has been read by now
+            except OSError:
+                pass  # the server gave up on this client (GOAWAY, then close)
+            grown = rss_bytes(srv.proc.pid) - before
+            assert grown < 40_000_000, f"the server holds {grown} more bytes for a client that does not read"
+        with tls_connect(srv, alpn=("h2",)) as sock:
+            client = h2_greedy_client(sock)
+            h2_requests(client, 1, 90, "/big.bin")
+            sock.sendall(client.data_to_send())
+            fetch_ok(srv, "/big.bin")
+            assert h2_read_answers(sock, client, 90) == (90, 90 * 100_000, False)
+        assert srv.alive()

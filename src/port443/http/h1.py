@@ -18,13 +18,9 @@ import h11
 
 from port443.http.h1fast import frame_response, parse_simple_head
 from port443.http.message import REASONS, Body, BodyTooLarge, Request, Response, text_response
-from port443.net.channel import Channel, Limits
+from port443.net.channel import WRITE_HIGH_WATER, Channel, Limits
 
 log = logging.getLogger("port443.serve")
-
-# Answers queued in one go for pipelined requests before we wait for the client to read them
-# (the channel's write buffer high-water mark).
-OUTPUT_BUDGET = 256 * 1024
 
 
 class H1Server:
@@ -79,7 +75,7 @@ class H1Server:
         queued = 0
         close = False
         while pos < n:
-            if queued >= OUTPUT_BUDGET or ch.write_paused:  # pipelining faster than it reads: wait for it
+            if queued >= WRITE_HIGH_WATER or ch.write_paused:  # pipelining faster than it reads: wait for it
                 if answers:
                     ch.write(b"".join(answers))
                 self._backlog = data[pos:]

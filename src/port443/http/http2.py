@@ -21,7 +21,7 @@ import h2.exceptions
 import h2.settings
 
 from port443.http.message import Body, BodyTooLarge, Request, Response, text_response
-from port443.net.channel import Channel, Limits
+from port443.net.channel import WRITE_HIGH_WATER, Channel, Limits
 
 log = logging.getLogger("port443.serve")
 
@@ -55,6 +55,7 @@ class H2Server:
         self.conn.initiate_connection()
         self.streams: dict[int, _Stream] = {}
         self.closing = False
+        self._queued = 0  # answer bytes queued while handling the current input
         channel.set_timeout(limits.idle_timeout, "idle")
         self._flush()
 
@@ -65,6 +66,7 @@ class H2Server:
 
     # ---------------------------------------------------------------- input
     def data_received(self, data: bytes) -> None:
+        self._queued = 0
         try:
             events = self.conn.receive_data(data)
         except h2.exceptions.ProtocolError as exc:
@@ -139,9 +141,10 @@ class H2Server:
             log.exception("error handling %s %s: %s", req.method, req.target, exc)
             result = text_response(500, "The server could not answer this request.")
         if type(result) is Response and result.file is None and result.stream is None and \
-                self._fits(sid, len(result.body)):
+                self._fits(sid, len(result.body)) and self._queued < WRITE_HIGH_WATER and not self.ch.write_paused:
+            self._queued += len(result.body)
             self._respond(st, result)
-        else:
+        else:  # streamed, over the window, or the client is not reading: a task that waits for the writer
             st.task = asyncio.ensure_future(self._respond_later(st, result))
             st.task.add_done_callback(lambda _t, st=st: self._done(st, None))  # also when cancelled before it ran
 
@@ -255,6 +258,9 @@ class H2Server:
         while True:
             if self.ch.closed:
                 raise ConnectionError("the client went away")
+            if self.ch.write_paused:  # many streams' answers wait here, not in the send buffer
+                await self.ch.drain()
+                continue
             window = self.conn.local_flow_control_window(sid)
             n = min(window, len(data) - pos)
             if n > 0 or (pos == len(data) and end):

@@ -24,6 +24,9 @@ from port443.net.tlsinfo import TLSInfo
 log = logging.getLogger("port443.serve")
 
 INFINITY = float("inf")
+# Bytes waiting to be sent on one connection before it counts as "the peer is not reading" (pause_writing);
+# the HTTP layers also queue at most this much of answers in one go before they wait for it to drain.
+WRITE_HIGH_WATER = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,7 @@ class Channel(asyncio.BufferedProtocol):
             self.closed = True
             transport.abort()
             return
-        transport.set_write_buffer_limits(high=256 * 1024, low=64 * 1024)  # type: ignore[attr-defined]
+        transport.set_write_buffer_limits(high=WRITE_HIGH_WATER, low=WRITE_HIGH_WATER // 4)  # type: ignore[attr-defined]
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
