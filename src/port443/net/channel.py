@@ -1,10 +1,11 @@
 """One accepted connection as the HTTP layer sees it, and the set of them.
 
-A `Channel` is an asyncio Protocol for one TCP connection: TLS (our engine or
-OpenSSL, see aio.py and aio_openssl.py) or plain TCP (the port-80 redirect) at
-the bottom, an HTTP application protocol on top. The HTTP layer sees only
-`write`, `close`, `drain`, `pause_reading`/`resume_reading`, `set_timeout`,
-`tls` and the byte counters, whatever the engine.
+A `Channel` is an asyncio BufferedProtocol for one TCP connection: TLS (our
+engine or OpenSSL, see aio.py and aio_openssl.py) or plain TCP (the port-80
+redirect) at the bottom, an HTTP application protocol on top. The HTTP layer
+sees only `write`, `close`, `drain`, `write_paused`,
+`pause_reading`/`resume_reading`, `set_timeout`, `tls` and the byte
+counters, whatever the engine.
 
 `Registry` holds the live connections: the connection cap, per-address
 connection counts (for the built-in page), the timeout sweeper and the
