@@ -221,20 +221,45 @@ def test_the_cache_is_bounded(monkeypatch):
     assert cache.get(b"late", "https") is None  # begun in a second already over: not kept
 
 
-def test_a_client_that_does_not_read_holds_back_its_pipelined_requests(site_root):
-    """Answers are queued up to a budget; then reading stops until the client has read them."""
+class PausingChannel(RecordingChannel):
+    """Pauses writing, as a transport does, once more than `high` bytes wait unread."""
+
+    def __init__(self, high: int = 256 * 1024) -> None:
+        super().__init__()
+        self.high, self.unread = high, 0
+        self.deadline_set: list = []
+
+    def write(self, data: bytes) -> None:
+        super().write(data)
+        self.unread += len(data)
+        if self.unread > self.high:
+            self.write_paused = True
+
+    def set_timeout(self, seconds, reason="idle") -> None:
+        self.deadline_set.append(seconds)
+
+    def client_read_everything(self) -> None:
+        self.unread = 0
+        super().client_read_everything()
+
+
+@pytest.mark.parametrize("extra", [b"", b"Content-Length: 0\r\n"], ids=["fast-path", "h11"])
+def test_a_client_that_does_not_read_holds_back_its_pipelined_requests(site_root, extra):
+    """Answers are queued up to the high-water mark; then reading stops until the client has read them,
+    and what arrives meanwhile is held, in order, not answered. The same for requests the fast path
+    leaves to h11 (a Content-Length header)."""
     (site_root / "big.txt").write_bytes(b"x" * 60_000)
     site = Site(StaticFiles(site_root))
-    head = b"GET /big.txt HTTP/1.1\r\nHost: example.com\r\n\r\n"
+    head = b"GET /big.txt HTTP/1.1\r\nHost: example.com\r\n" + extra + b"\r\n"
 
     async def scenario():
-        ch = RecordingChannel()
+        ch = PausingChannel()
         server = H1Server(ch, site, Limits())
         server.data_received(head * 100)
         queued = sum(map(len, ch.written))
         assert 0 < queued < 400_000 and not ch.reading and server.task is not None
-        ch.write_paused = True  # the transport's buffer is over its high-water mark: the client is not reading
-        server.data_received(head * 100)  # what was already decrypted waits behind, in order
+        assert ch.deadline_set[-1] is None  # waiting for the client to read: no read deadline meanwhile
+        server.data_received(head * 100)  # what was already decrypted waits behind
         await asyncio.sleep(0)
         assert sum(map(len, ch.written)) == queued and not server.task.done()
         while server.task is not None:  # the client reads; each budget's worth goes out in its own turn
@@ -242,5 +267,25 @@ def test_a_client_that_does_not_read_holds_back_its_pipelined_requests(site_root
             await server.task
         answers = b"".join(ch.written)
         assert answers.count(b"HTTP/1.1 200 OK") == 200 and ch.reading and not ch.closed
+
+    asyncio.run(scenario())
+
+
+def test_the_end_of_input_waits_behind_held_requests(site_root):
+    """A close from the client that arrives with requests still held back: they are answered first."""
+    (site_root / "big.txt").write_bytes(b"z" * 100_000)
+    site = Site(StaticFiles(site_root))
+    head = b"GET /big.txt HTTP/1.1\r\nHost: example.com\r\n\r\n"
+
+    async def scenario():
+        ch = PausingChannel()
+        server = H1Server(ch, site, Limits())
+        server.data_received(head * 10)
+        server.eof_received()
+        assert not ch.closed
+        while server.task is not None:
+            ch.client_read_everything()
+            await server.task
+        assert b"".join(ch.written).count(b"HTTP/1.1 200 OK") == 10 and ch.closed
 
     asyncio.run(scenario())

@@ -460,3 +460,25 @@ def test_http2_answers_wait_for_a_client_that_does_not_read(home, tmp_path, engi
             fetch_ok(srv, "/big.bin")
             assert h2_read_answers(sock, client, 90) == (90, 90 * 100_000, False)
         assert srv.alive()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_client_that_reads_nothing_is_cut_after_the_send_timeout(home, tmp_path, engine):
+    """Answers waiting on a client that never reads (40 MB asked for, more than the loopback socket
+    buffers hold): after --send-timeout the connection is aborted, since a plain close would wait for
+    the unsendable bytes forever. The worker keeps serving others."""
+    root = tmp_path / "www"
+    root.mkdir()
+    (root / "big.bin").write_bytes(os.urandom(100_000))
+    with served(home, "--engine", engine, "--root", str(root), "--send-timeout", "1", http=False) as srv:
+        with tls_connect(srv) as stuck:
+            stuck.sendall(b"GET /big.bin HTTP/1.1\r\nHost: localhost\r\n\r\n" * 400)
+            fetch_ok(srv, "/big.bin")
+            srv.lines.wait_for(r"read nothing for 1 s \(send timeout\)", timeout=TIMEOUT)
+            stuck.settimeout(TIMEOUT)
+            with pytest.raises((ConnectionResetError, ssl.SSLError, EOFError)):
+                while True:  # what reached our socket buffer can still be read; then the reset shows
+                    if not stuck.recv(1 << 20):
+                        raise EOFError
+        fetch_ok(srv, "/big.bin")
+        assert srv.alive()

@@ -28,7 +28,7 @@ FLAG_TO_SETTING = {
     "hsts_preload": "hsts_preload", "http2": "http2", "access_log": "access_log",
     "handshake_timeout": "handshake_timeout", "header_timeout": "header_timeout", "idle_timeout": "idle_timeout",
     "max_header_size": "max_header_size", "max_body_size": "max_body_size", "max_connections": "max_connections",
-    "drain_timeout": "drain_timeout",
+    "drain_timeout": "drain_timeout", "send_timeout": "send_timeout",
     "email": "email", "staging": "staging", "directory": "acme_directory", "acme_ca_file": "acme_ca_file",
     "challenge": "challenge",
 }
@@ -125,6 +125,7 @@ def _startup_lines(prepared) -> list[str]:
 @click.option("--handshake-timeout", type=float, help="Seconds for the TLS handshake [10].")
 @click.option("--header-timeout", type=float, help="Seconds to send a request's head [10].")
 @click.option("--idle-timeout", type=float, help="Seconds a kept-alive connection may idle [60].")
+@click.option("--send-timeout", type=float, help="Seconds a client may read nothing of its answers [60].")
 @click.option("--max-header-size", type=int, help="Bytes of request line and headers [16384]; over: 431.")
 @click.option("--max-body-size", type=int, help="Bytes of request body [10485760]; over: 413.")
 @click.option("--max-connections", type=int, help="Concurrent connections per worker [10000].")

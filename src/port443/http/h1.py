@@ -41,6 +41,7 @@ class H1Server:
         self._precomputed: tuple[Request, Any] | None = None
         self._h11_used = False  # h11 has seen no bytes yet: it is idle, nothing buffered
         self._backlog: bytes | None = None  # requests held back while the client is not reading its answers
+        self._eof_held = False  # the client's end of input arrived behind the backlog
         channel.set_timeout(limits.idle_timeout, "idle")
 
     # --------------------------------------------------------------- input
@@ -140,6 +141,9 @@ class H1Server:
         if self.tunnel is not None:
             self.tunnel.write_eof() if self.tunnel.can_write_eof() else self.tunnel.close()
             return
+        if self._backlog is not None:  # the end comes after the requests still held back
+            self._eof_held = True
+            return
         self._h11_used = True
         try:
             self.h11.receive_data(b"")
@@ -161,8 +165,15 @@ class H1Server:
             self.ch.close()
 
     def _resume_when_drained(self) -> None:
-        """Stop reading requests until the client has read enough of its answers (write backpressure)."""
+        """Stop taking requests until the client has read enough of its answers (write backpressure).
+
+        Whatever arrives meanwhile (what was already read and decrypted, the end of input) waits in the
+        backlog, in order. No read deadline runs meanwhile: we wait for the client to read, which the
+        channel's send timeout bounds."""
+        if self._backlog is None:
+            self._backlog = b""
         self.ch.pause_reading()
+        self.ch.set_timeout(None)
         self.task = asyncio.ensure_future(self._after_drain())
 
     async def _after_drain(self) -> None:
@@ -171,13 +182,17 @@ class H1Server:
         if self.ch.closed:
             return
         self.ch.resume_reading()
+        self.ch.set_timeout(self.limits.idle_timeout, "idle")
         backlog, self._backlog = self._backlog, None
         if backlog:
             self.data_received(backlog)
-        elif self.closing:
+        elif self.closing and self.request is None:
             self.ch.close()
         else:
             self._pump()
+        if self._eof_held and self._backlog is None:
+            self._eof_held = False
+            self.eof_received()
 
     def _pump(self) -> None:
         if self._pumping:

@@ -37,6 +37,7 @@ class Limits:
     handshake_timeout: float = 10.0  # accept to handshake complete
     header_timeout: float = 10.0  # first byte of a request to the end of its head (slowloris)
     idle_timeout: float = 60.0  # keep-alive: no request and no traffic for this long
+    send_timeout: float = 60.0  # the client reads nothing of what waits to be sent for this long
     max_header_size: int = 16 * 1024  # request line and headers
     max_body_size: int = 10 * 1024 * 1024  # request body
     max_connections: int = 10_000  # concurrent connections per worker
@@ -87,6 +88,7 @@ class Channel(asyncio.BufferedProtocol):
         self.connection_number = 0  # how many connections this address has opened to us, this one included
         self.deadline = INFINITY
         self.timeout_reason = ""
+        self.send_deadline = INFINITY  # armed while the send buffer is over its high-water mark
         self.closed = False
         self.draining = False
         self._write_paused = False
@@ -121,9 +123,11 @@ class Channel(asyncio.BufferedProtocol):
 
     def pause_writing(self) -> None:
         self._write_paused = True
+        self.send_deadline = self.loop.time() + self.registry.limits.send_timeout
 
     def resume_writing(self) -> None:
         self._write_paused = False
+        self.send_deadline = INFINITY
         self._wake_drainers()
 
     def _wake_drainers(self) -> None:
@@ -179,6 +183,12 @@ class Channel(asyncio.BufferedProtocol):
     def timed_out(self) -> None:
         log.debug("closing %s:%s: %s timeout", self.peer[0], self.peer[1], self.timeout_reason)
         self.close()
+
+    def send_timed_out(self) -> None:
+        """The client has read nothing for send_timeout: what waits to be sent never will be."""
+        log.info("closing %s:%s: it read nothing for %.0f s (send timeout)", self.peer[0], self.peer[1],
+                 self.registry.limits.send_timeout)
+        self.abort()
 
     def shutdown(self) -> None:
         """Graceful drain: let the application finish its in-flight requests."""
@@ -277,8 +287,11 @@ class Registry:
 
     def _sweep(self) -> None:
         now = self.loop.time()
-        for channel in [c for c in self.live if c.deadline <= now]:
-            channel.timed_out()
+        for channel in [c for c in self.live if c.deadline <= now or c.send_deadline <= now]:
+            if channel.send_deadline <= now:
+                channel.send_timed_out()
+            else:
+                channel.timed_out()
         self._sweeper = self.loop.call_later(self.SWEEP_INTERVAL, self._sweep) if self.live else None
 
     async def drain(self, timeout: float | None = None) -> int:
