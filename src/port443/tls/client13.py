@@ -147,8 +147,7 @@ class ClientHandshake(Tls13Steps):
                 binder_hash = digest(ks.algorithm, truncated)
             raw = with_binder(raw, ks.compute_binder(binder_hash))
             self.psk_ks = ks
-        self.transcript.add(raw)
-        self.conn._send_handshake(raw)
+        self._send(raw)
         self.conn._flush_handshake()
         self.conn._emit(ev.ClientHelloSent(
             versions=tuple(v.label for v in plan.versions), cipher_suites=tuple(plan.suites),
@@ -367,13 +366,9 @@ class ClientHandshake(Tls13Steps):
         if not self.server_authenticated:  # the proof carried from CertificateVerify or the PSK
             raise TLSError(A.internal_error, "refusing to finish: the server was not authenticated")
         if self.certificate_request is not None:
-            empty = Certificate13([], self.certificate_request.context).encode()
-            self.transcript.add(empty)
-            conn._send_handshake(empty)
+            self._send(Certificate13([], self.certificate_request.context).encode())
         verify_data = ks.finished_mac(self.client_hs, self.transcript.digest())
-        fin = Finished(verify_data).encode()
-        self.transcript.add(fin)
-        conn._send_handshake(fin)
+        self._send(Finished(verify_data).encode())
         conn._set_write_secret(client_app_secret)
         self.resumption_master = ks.resumption_master_secret(self.transcript.digest())
         conn._emit(ev.FinishedSent(verify_data))

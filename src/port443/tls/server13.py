@@ -113,8 +113,7 @@ class ServerHandshake(Tls13Steps):
         ], self.info.hello.session_id)
         raw = hrr.encode()
         self.transcript.restart_after_hello_retry(self.suite.hash())
-        self.transcript.add(raw)
-        conn._send_handshake(raw)
+        self._send(raw)
         conn._flush_handshake()
         if self.info.hello.session_id:
             conn._send_change_cipher_spec()
@@ -203,9 +202,7 @@ class ServerHandshake(Tls13Steps):
             exts.append((ET.pre_shared_key, u16(self.psk_index)))
         exts.append((ET.key_share, X.encode_key_share_sh(group, server_public)))
         exts.append((ET.supported_versions, _SUPPORTED_VERSIONS_13))
-        raw = ServerHello(conn.server_random, self.suite.suite, exts, info.hello.session_id).encode()
-        self.transcript.add(raw)
-        conn._send_handshake(raw)
+        self._send(ServerHello(conn.server_random, self.suite.suite, exts, info.hello.session_id).encode())
         conn._flush_handshake()
         if info.hello.session_id and not conn._sent_ccs:
             conn._send_change_cipher_spec()
@@ -238,30 +235,22 @@ class ServerHandshake(Tls13Steps):
             exts.append((ET.server_name, b""))
         if self.alpn is not None:
             exts.append((ET.application_layer_protocol_negotiation, X.encode_alpn([self.alpn.encode("latin-1")])))
-        raw = EncryptedExtensions(exts).encode()
-        self.transcript.add(raw)
-        conn._send_handshake(raw)
+        self._send(EncryptedExtensions(exts).encode())
 
     def send_certificate(self) -> None:
-        raw = Certificate13(list(self.certified.der_chain)).encode()
-        self.transcript.add(raw)
-        self.conn._send_handshake(raw)
+        self._send(Certificate13(list(self.certified.der_chain)).encode())
         self.conn._emit(ev.CertificateSent(self.certified.chain))
 
     def send_certificate_verify(self) -> None:
         content = SERVER_CV_CONTEXT + self.transcript.digest()
         signature = sign(self.certified.key, self.scheme, content)
-        raw = CertificateVerify(self.scheme, signature).encode()
-        self.transcript.add(raw)
-        self.conn._send_handshake(raw)
+        self._send(CertificateVerify(self.scheme, signature).encode())
         self.conn._emit(ev.CertificateVerifySent(self.scheme))
 
     def send_server_finished(self) -> None:
         conn, ks = self.conn, self.ks
         verify_data = ks.finished_mac(self.server_hs, self.transcript.digest())
-        raw = Finished(verify_data).encode()
-        self.transcript.add(raw)
-        conn._send_handshake(raw)
+        self._send(Finished(verify_data).encode())
         conn._emit(ev.FinishedSent(verify_data))
         c_ap, s_ap = self.derive_application_secrets()
         self.client_ap = c_ap

@@ -24,6 +24,11 @@ class Steps:
     _expect: dict
     _state: str
 
+    def _send(self, message: bytes) -> None:
+        """Queue one of our handshake messages and add it to the transcript."""
+        self.transcript.add(message)
+        self.conn._send_handshake(message)
+
     def handle(self, mtype: int, raw: bytes) -> None:
         handler = self._expect.get(mtype)
         if handler is None:
@@ -75,10 +80,6 @@ class Tls12Steps(Steps):
 
     is_client: bool
     etm = False  # encrypt-then-MAC, for CBC suites (the client's only)
-
-    def _send(self, message: bytes) -> None:
-        self.transcript.add(message)
-        self.conn._send_handshake(message)
 
     def _install_keys(self) -> None:
         """Both directions' record protection from the key block; each is switched on by its CCS."""
