@@ -11,7 +11,7 @@ import pytest
 
 from port443.http import h1fast
 from port443.http.h1 import H1Server
-from port443.http.h1fast import AnswerCache
+from port443.http.h1fast import Answer, AnswerCache
 from port443.http.message import Response
 from port443.http.site import HSTS, AccessLog, Site
 from port443.http.static import StaticFiles
@@ -203,9 +203,9 @@ def test_the_cache_is_bounded(monkeypatch):
     second = int(h1fast.time.time())
     parsed = ("GET", "/", [], "h", False)
     for i in range(10):
-        cache.put(b"head %d" % i, b"answer", second, lambda: True, parsed, 200, 0, "https")
+        cache.put(b"head %d" % i, Answer(b"answer", second, lambda: True, parsed, 200, 0, "https"))
         assert len(cache._entries) <= 4
-    cache.put(b"big", bytes(AnswerCache.MAX_ANSWER + 1), second, lambda: True, parsed, 200, 0, "https")
+    cache.put(b"big", Answer(bytes(AnswerCache.MAX_ANSWER + 1), second, lambda: True, parsed, 200, 0, "https"))
     assert cache.get(b"big", "https") is None
     assert cache.get(b"head 9", "https") is not None
     assert cache.get(b"head 9", "http") is None  # an answer for https is not one for the port-80 site
@@ -213,11 +213,11 @@ def test_the_cache_is_bounded(monkeypatch):
     monkeypatch.setattr(AnswerCache, "MAX_BYTES", 100_000)
     cache = AnswerCache()
     for i in range(40):
-        cache.put(b"head %d" % i, bytes(10_000), second, lambda: True, parsed, 200, 0, "https")
+        cache.put(b"head %d" % i, Answer(bytes(10_000), second, lambda: True, parsed, 200, 0, "https"))
         assert cache._bytes <= 100_000 and cache._bytes == sum(len(h) + len(e[0]) for h, e in cache._entries.items())
-    cache.put(b"next second", b"x", second + 1, lambda: True, parsed, 200, 0, "https")
+    cache.put(b"next second", Answer(b"x", second + 1, lambda: True, parsed, 200, 0, "https"))
     assert list(cache._entries) == [b"next second"]  # a new second starts over: old Date headers go at once
-    cache.put(b"late", b"x", second, lambda: True, parsed, 200, 0, "https")
+    cache.put(b"late", Answer(b"x", second, lambda: True, parsed, 200, 0, "https"))
     assert cache.get(b"late", "https") is None  # begun in a second already over: not kept
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import h11
 
-from port443.http.h1fast import frame_response, parse_simple_head
+from port443.http.h1fast import Answer, SimpleRequest, frame_response, parse_simple_head
 from port443.http.message import REASONS, Body, BodyTooLarge, Request, Response, text_response
 from port443.net.channel import WRITE_HIGH_WATER, Channel, Limits
 
@@ -74,7 +74,6 @@ class H1Server:
         pos, n = 0, len(data)
         answers: list[bytes] = []  # pipelined answers leave in one write (one TLS record when they fit)
         queued = 0
-        close = False
         while pos < n:
             if queued >= WRITE_HIGH_WATER or ch.write_paused:  # pipelining faster than it reads: wait for it
                 if answers:
@@ -88,40 +87,18 @@ class H1Server:
             head = data[pos:end]
             hit = None if self.closing else cache.get(head, self.scheme)
             if hit is not None:
-                answers.append(hit[0])
-                queued += len(hit[0])
-                parsed = hit[3]
+                out, close = hit.framed, hit.parsed[4]
                 if site.logging:
-                    site.access(self._simple_request(parsed), hit[4], hit[5], time.perf_counter())
+                    site.access(self._simple_request(hit.parsed), hit.status, hit.sent, time.perf_counter())
             else:
-                parsed = parse_simple_head(head)
-                if parsed is None:
+                answered = self._answer_simple(head)
+                if answered is None:
                     break
-                started, second = time.perf_counter(), int(time.time())
-                req = self._simple_request(parsed)
-                try:
-                    result = site.handle(req)
-                except Exception as exc:  # a handler bug: logged once, the client gets a plain 500
-                    log.exception("error handling %s %s: %s", req.method, req.target, exc)
-                    result = text_response(500, "The server could not answer this request.")
-                out = None
-                if type(result) is Response and result.file is None and result.stream is None and \
-                        result.tunnel is None:
-                    out = frame_response(result.status, result.headers, result.body,
-                                         self.closing or result.close or parsed[4], req.method == "HEAD")
-                if out is None:  # streamed or unusual: h11 parses this request again and sends the answer
-                    self._precomputed = (req, result)
-                    break
-                answers.append(out)
-                queued += len(out)
-                if result.close or self.closing:
-                    close = True
-                elif result.fresh is not None and result.on_done is None:
-                    cache.put(head, out, second, result.fresh, parsed, result.status, len(result.body),
-                              self.scheme)
-                site.access(req, result.status, len(result.body), started)
+                out, close = answered
+            answers.append(out)
+            queued += len(out)
             pos = end + 4
-            if close or parsed[4]:
+            if close:
                 ch.write(b"".join(answers))
                 ch.close()
                 return b""
@@ -133,7 +110,33 @@ class H1Server:
         ch.set_timeout(self.limits.idle_timeout, "idle")
         return b""
 
-    def _simple_request(self, parsed) -> Request:
+    def _answer_simple(self, head: bytes) -> tuple[bytes, bool] | None:
+        """A head the fast path reads, answered by the site's handler: (framed answer, close after it), kept in the answer cache when the handler says how to check it is still fresh. None: h11
+        takes this request (a head the fast parser refuses, or an answer that streams)."""
+        parsed = parse_simple_head(head)
+        if parsed is None:
+            return None
+        started, second = time.perf_counter(), int(time.time())
+        req = self._simple_request(parsed)
+        try:
+            result = self.site.handle(req)
+        except Exception as exc:  # a handler bug: logged once, the client gets a plain 500
+            log.exception("error handling %s %s: %s", req.method, req.target, exc)
+            result = text_response(500, "The server could not answer this request.")
+        out = ours = None
+        if type(result) is Response and result.file is None and result.stream is None and result.tunnel is None:
+            ours = result.close or self.closing  # our reason to close, not the client's
+            out = frame_response(result.status, result.headers, result.body, ours or parsed[4], req.method == "HEAD")
+        if out is None:  # streamed or unusual: h11 parses this request again and sends the answer
+            self._precomputed = (req, result)
+            return None
+        if not ours and result.fresh is not None and result.on_done is None:
+            self.site.answers.put(head, Answer(out, second, result.fresh, parsed, result.status, len(result.body),
+                                               self.scheme))
+        self.site.access(req, result.status, len(result.body), started)
+        return out, ours or parsed[4]
+
+    def _simple_request(self, parsed: SimpleRequest) -> Request:
         ch = self.ch
         return Request(parsed[0], parsed[1], parsed[2], "1.1", self.scheme, parsed[3], ch.peer, ch)
 

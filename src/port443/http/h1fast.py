@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from port443.http.message import REASONS
 
@@ -97,6 +97,18 @@ def frame_response(status: int, headers: list[tuple[bytes, bytes]], body: bytes,
     return head + b"".join(tail)
 
 
+class Answer(NamedTuple):
+    """A framed answer kept for a request head, and what the access log and the checks need of it."""
+
+    framed: bytes
+    second: int  # of its Date header
+    fresh: Callable[[], bool]
+    parsed: SimpleRequest
+    status: int
+    sent: int  # body bytes
+    scheme: str
+
+
 class AnswerCache:
     """Framed HTTP/1.1 answers by request head (bytes up to the blank line), shared by a site's connections.
 
@@ -108,32 +120,31 @@ class AnswerCache:
     MAX_BYTES = 8 * 1024 * 1024
 
     def __init__(self) -> None:
-        # head -> (answer, second, fresh, parsed head, status, body bytes sent, scheme)
-        self._entries: dict[bytes, tuple[bytes, int, Callable[[], bool], SimpleRequest, int, int, str]] = {}
+        self._entries: dict[bytes, Answer] = {}
         self._second = -1
         self._bytes = 0
 
-    def get(self, head: bytes, scheme: str) -> tuple[bytes, int, Callable[[], bool], SimpleRequest, int, int, str] | None:
+    def get(self, head: bytes, scheme: str) -> Answer | None:
         entry = self._entries.get(head)
         if entry is None:
             return None
-        if entry[1] != int(time.time()) or entry[6] != scheme or not entry[2]():
+        if entry.second != int(time.time()) or entry.scheme != scheme or not entry.fresh():
             del self._entries[head]
-            self._bytes -= len(head) + len(entry[0])
+            self._bytes -= len(head) + len(entry.framed)
             return None
         return entry
 
-    def put(self, head: bytes, answer: bytes, second: int, fresh: Callable[[], bool], parsed: SimpleRequest,
-            status: int, sent: int, scheme: str) -> None:
-        size = len(head) + len(answer)
-        if len(answer) > self.MAX_ANSWER or second < self._second:  # too big, or from a second already over
+    def put(self, head: bytes, answer: Answer) -> None:
+        size = len(head) + len(answer.framed)
+        if len(answer.framed) > self.MAX_ANSWER or answer.second < self._second:  # too big, or a second over
             return
         old = self._entries.pop(head, None)
         if old is not None:
-            self._bytes -= len(head) + len(old[0])
-        if second != self._second or len(self._entries) >= self.MAX_ENTRIES or self._bytes + size > self.MAX_BYTES:
+            self._bytes -= len(head) + len(old.framed)
+        if answer.second != self._second or len(self._entries) >= self.MAX_ENTRIES or \
+                self._bytes + size > self.MAX_BYTES:
             self._entries.clear()
             self._bytes = 0
-            self._second = second
-        self._entries[head] = (answer, second, fresh, parsed, status, sent, scheme)
+            self._second = answer.second
+        self._entries[head] = answer
         self._bytes += size

@@ -116,28 +116,30 @@ class StaticFiles:
         found = self.resolve(req.path)
         if isinstance(found, Response):
             return found
-        real, st = found
+        real, st, chain = found
         resp = self._file(req, real, st)
-        chain = self._plain.get(req.path)
-        if chain is not None and chain[-1] == real and resp.file is None:
+        if chain is not None and resp.file is None:
             resp.fresh = partial(_unchanged, chain, _stamp(st))
         return resp
 
-    def resolve(self, path: str) -> tuple[str, os.stat_result] | Response:
+    def resolve(self, path: str) -> tuple[str, os.stat_result, tuple[str, ...] | None] | Response:
+        """The file for a request path: (real path, its stat, the paths from the root down to it when none is a
+        symlink, else None), or the error response."""
         chain = self._plain.get(path)
         if chain is not None:
             st = _lstat_chain(chain)
             if st is not None:
-                return chain[-1], st
+                return chain[-1], st, chain
             del self._plain[path]
         found = self._resolve(path)
-        if type(found) is tuple:
-            chain = self._chain_of(found[0])
-            if chain is not None:
-                if len(self._plain) >= PLAIN_ENTRIES:
-                    self._plain.clear()
-                self._plain[path] = chain
-        return found
+        if type(found) is not tuple:
+            return found
+        chain = self._chain_of(found[0])
+        if chain is not None:
+            if len(self._plain) >= PLAIN_ENTRIES:
+                self._plain.clear()
+            self._plain[path] = chain
+        return found[0], found[1], chain
 
     def _chain_of(self, real: str) -> tuple[str, ...] | None:
         """The paths from the root down to `real`, when none of them is a symlink now."""

@@ -91,7 +91,7 @@ class Channel(asyncio.BufferedProtocol):
         self.send_deadline = INFINITY  # armed while the send buffer is over its high-water mark
         self.closed = False
         self.draining = False
-        self._write_paused = False
+        self.write_paused = False  # the send buffer is over WRITE_HIGH_WATER: the peer is not reading fast enough
         self._drain_waiters: list[asyncio.Future] = []
 
     # ---------------------------------------------------------------- asyncio
@@ -122,11 +122,11 @@ class Channel(asyncio.BufferedProtocol):
             self.app.connection_lost()
 
     def pause_writing(self) -> None:
-        self._write_paused = True
+        self.write_paused = True
         self.send_deadline = self.loop.time() + self.registry.limits.send_timeout
 
     def resume_writing(self) -> None:
-        self._write_paused = False
+        self.write_paused = False
         self.send_deadline = INFINITY
         self._wake_drainers()
 
@@ -137,11 +137,6 @@ class Channel(asyncio.BufferedProtocol):
                 w.set_result(None)
 
     # ------------------------------------------------------------- for HTTP
-    @property
-    def write_paused(self) -> bool:
-        """The socket's send buffer is over its high-water mark: the peer is not reading fast enough."""
-        return self._write_paused
-
     def write(self, data: bytes) -> None:
         raise NotImplementedError
 
@@ -152,7 +147,7 @@ class Channel(asyncio.BufferedProtocol):
 
     async def drain(self) -> None:
         """Wait while the socket's send buffer is full (returns at once once closed)."""
-        while self._write_paused and not self.closed:
+        while self.write_paused and not self.closed:
             fut = self.loop.create_future()
             self._drain_waiters.append(fut)
             await fut
