@@ -30,7 +30,7 @@ from port443.tls.messages12 import (
 )
 from port443.tls.session import Session
 from port443.tls.sigs import verify as verify_signature
-from port443.tls.steps import SESSION_KEYS_12, Tls12Steps
+from port443.tls.steps import Tls12Steps
 from port443.tls.suites import SUITES
 from port443.tls.tls12_keys import Tls12Keys
 
@@ -105,11 +105,8 @@ class Client12Handshake(Tls12Steps):
                 raise IllegalParameter("server resumed a session with a different cipher suite")
             if session.extended_master_secret != self.ems:
                 raise HandshakeFailure("server resumed a session with a different extended-master-secret state (RFC 7627 §5.3)")
-            self.keys.master = session.secret
             self.alpn = self.alpn or session.alpn_protocol
-            self._install_keys()
-            conn._emit(ev.KeysDerived("session keys (TLS 1.2, resumed)", ("client_write_key", "server_write_key"),
-                                      "session keys from the resumed master secret + both new randoms"))
+            self.resume_session_keys(session.secret)
             self._expect_server_finish()
         else:
             self._next("Certificate", certificate=self.read_server_certificate)
@@ -208,13 +205,8 @@ class Client12Handshake(Tls12Steps):
             conn._emit(ev.KeyExchange(KX_KIND["RSA"], None, len(encrypted), 0))
         else:
             self._send(client_key_exchange(self.suite.kx, self.our_public))
-        session_hash = self.transcript.digest() if self.ems else None
-        master = self.keys.derive_master(self.premaster, session_hash)
+        self.derive_session_keys(self.premaster)
         self.premaster = b""
-        conn._keylog("CLIENT_RANDOM", master)
-        self._install_keys()
-        conn._emit(ev.KeysDerived("session keys (TLS 1.2)", ("master_secret", "client_write_key", "server_write_key"),
-                                  SESSION_KEYS_12 + (" (extended master secret)" if self.ems else "")))
         self.send_change_cipher_spec_and_finished()
         self._expect_server_finish()
 

@@ -29,7 +29,7 @@ from port443.tls.messages12 import (
 from port443.tls.server_hello import ClientHelloInfo, _key_auth, choose_alpn, choose_certificate, choose_suite
 from port443.tls.session import TicketState, open_ticket, seal_ticket
 from port443.tls.sigs import sign
-from port443.tls.steps import SESSION_KEYS_12, Tls12Steps
+from port443.tls.steps import Tls12Steps
 from port443.tls.suites import SUITES
 from port443.tls.tls12_keys import Tls12Keys
 from port443.tls.transcript import Transcript
@@ -145,11 +145,8 @@ class Server12Handshake(Tls12Steps):
         conn._emit(ev.ServerHelloSent("TLSv1.2", self.suite.suite, random, None, self.session_id, resumed))
         self.keys = Tls12Keys(self.suite, info.hello.random, random)
         if resumed:
-            self.keys.master = self.state.secret
             self.alpn = self.alpn or self.state.alpn_protocol
-            self._install_keys()
-            conn._emit(ev.KeysDerived("session keys (TLS 1.2, resumed)", ("client_write_key", "server_write_key"),
-                                      "session keys from the resumed master secret + both new randoms"))
+            self.resume_session_keys(self.state.secret)
             self.send_change_cipher_spec_and_finished()
             self._next("ChangeCipherSpec")
             return
@@ -185,12 +182,7 @@ class Server12Handshake(Tls12Steps):
             premaster = self.decrypt_premaster_secret(value)
             conn._emit(ev.KeyExchange(KX_KIND["RSA"], None, 0, len(value)))
         self.transcript.add(raw)
-        session_hash = self.transcript.digest() if self.ems else None
-        master = self.keys.derive_master(premaster, session_hash)
-        conn._keylog("CLIENT_RANDOM", master)
-        self._install_keys()
-        conn._emit(ev.KeysDerived("session keys (TLS 1.2)", ("master_secret", "client_write_key", "server_write_key"),
-                                  SESSION_KEYS_12 + (" (extended master secret)" if self.ems else "")))
+        self.derive_session_keys(premaster)
         self._next("ChangeCipherSpec")
 
     def decrypt_premaster_secret(self, encrypted: bytes) -> bytes:

@@ -18,6 +18,8 @@ APPLICATION_KEYS = ev.KeysDerived(
                     "exporter_master_secret"),
     "session keys from the handshake secret and the transcript through server Finished")
 SESSION_KEYS_12 = "session keys derived from client random + server random + premaster secret"
+RESUMED_KEYS_12 = ev.KeysDerived("session keys (TLS 1.2, resumed)", ("client_write_key", "server_write_key"),
+                                 "session keys from the resumed master secret + both new randoms")
 
 
 class Steps:
@@ -84,6 +86,21 @@ class Tls12Steps(Steps):
     def _install_keys(self) -> None:
         """Both directions' record protection from the key block; each is switched on by its CCS."""
         self.client_protection, self.server_protection = self.keys.protections(self.etm, self.conn.entropy.random)
+
+    def derive_session_keys(self, premaster: bytes) -> None:
+        """Full handshake: the master secret (extended when agreed, bound to the transcript so far) and the key block."""
+        session_hash = self.transcript.digest() if self.ems else None
+        master = self.keys.derive_master(premaster, session_hash)
+        self.conn._keylog("CLIENT_RANDOM", master)
+        self._install_keys()
+        self.conn._emit(ev.KeysDerived("session keys (TLS 1.2)", ("master_secret", "client_write_key", "server_write_key"),
+                                       SESSION_KEYS_12 + (" (extended master secret)" if self.ems else "")))
+
+    def resume_session_keys(self, master: bytes) -> None:
+        """Abbreviated handshake: the key block from the resumed master secret and the new randoms."""
+        self.keys.master = master
+        self._install_keys()
+        self.conn._emit(RESUMED_KEYS_12)
 
     def send_change_cipher_spec_and_finished(self) -> None:
         conn = self.conn
