@@ -219,6 +219,18 @@ def recv_exactly(sock, n: int) -> bytes:
     return bytes(buf)
 
 
+def python_ssl_server_exchange(ctx: ssl.SSLContext, listener: socket.socket, expect: int, reply: bytes):
+    """A Python ssl server for one client on `listener`: read `expect` bytes, send reply, close with
+    close_notify (and wait for the client's). Returns (what it read, negotiated cipher name)."""
+    sock, _ = listener.accept()
+    with ctx.wrap_socket(sock, server_side=True) as tls:
+        data = recv_exactly(tls, expect)
+        tls.sendall(reply)
+        cipher = tls.cipher()[0]
+        tls.unwrap()
+        return data, cipher
+
+
 def python_ssl_client_exchange(ctx: ssl.SSLContext, port: int, payload: bytes, reply_len: int):
     """A Python ssl client: send payload, read reply_len bytes, close with close_notify.
 

@@ -14,7 +14,8 @@ import subprocess
 import pytest
 
 from peers import (
-    LOOPBACK, TIMEOUT, ThreadResult, listening_socket, openssl_server, python_ssl_client_exchange, recv_exactly,
+    LOOPBACK, TIMEOUT, ThreadResult, listening_socket, openssl_server, python_ssl_client_exchange,
+    python_ssl_server_exchange,
 )
 from port443.net.stream import TLSStream
 from port443.tls import ClientConfig, ClientConnection, ServerConfig, ServerConnection
@@ -122,17 +123,8 @@ def test_client_with_python_ssl_server(test_pki, tmp_path, suite, ossl, key_type
         ctx.load_dh_params(ffdhe2048_pem(tmp_path))
     reply = lines_payload(22)
 
-    def server(listener):
-        sock, _ = listener.accept()
-        with ctx.wrap_socket(sock, server_side=True) as tls:
-            data = recv_exactly(tls, MiB)
-            tls.sendall(reply)
-            cipher = tls.cipher()[0]
-            tls.unwrap()
-            return data, cipher
-
     with listening_socket() as listener:
-        peer = ThreadResult(server, listener)
+        peer = ThreadResult(python_ssl_server_exchange, ctx, listener, MiB, reply)
         sock = socket.create_connection((LOOPBACK, listener.getsockname()[1]), timeout=TIMEOUT)
         stream = TLSStream(sock, ClientConnection(client12(test_pki, suite)))
         assert stream.do_handshake().cipher_suite.name == suite

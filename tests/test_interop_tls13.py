@@ -17,7 +17,7 @@ import pytest
 
 from peers import (
     LOOPBACK, TIMEOUT, ThreadResult, listening_socket, openssl_server, python_ssl_client_context,
-    python_ssl_client_exchange, python_ssl_server_context, recv_exactly,
+    python_ssl_client_exchange, python_ssl_server_context, python_ssl_server_exchange,
 )
 from port443.net.stream import TLSStream
 from port443.tls import AlertReceived, ClientConfig, ClientConnection, ServerConfig, ServerConnection
@@ -108,17 +108,8 @@ def test_client_moves_1mib_with_python_ssl_server(test_pki, suite, group, key_ty
     ctx = python_ssl_server_context(test_pki, key_type, group)
     sent = lines_payload(2)
 
-    def server(listener):
-        sock, _ = listener.accept()
-        with ctx.wrap_socket(sock, server_side=True) as tls:
-            data = recv_exactly(tls, MiB)
-            tls.sendall(sent)
-            cipher = tls.cipher()[0]
-            tls.unwrap()  # sends close_notify and waits for ours
-            return data, cipher
-
     with listening_socket() as listener:
-        peer = ThreadResult(server, listener)
+        peer = ThreadResult(python_ssl_server_exchange, ctx, listener, MiB, sent)
         stream = connect_client(listener.getsockname()[1], client_config(test_pki, suite, group))
         done = stream.do_handshake()
         payload = lines_payload(3)
