@@ -59,9 +59,9 @@ def load_certificates(path: str | os.PathLike[str]) -> list[x509.Certificate]:
     return parse_certificates(_read(path), str(path))
 
 
-def parse_private_key(data: bytes, password: str | None = None, source: str = "input") -> PrivateKey:
+def parse_private_key(data: bytes, password: str | bytes | None = None, source: str = "input") -> PrivateKey:
     """A PEM or DER private key, decrypted with `password` when it is encrypted."""
-    secret = password.encode() if password is not None else None
+    secret = password.encode() if isinstance(password, str) else password
     loaders = (serialization.load_pem_private_key,) if b"-----BEGIN" in data else (
         serialization.load_der_private_key,)
     for load in loaders:
@@ -81,7 +81,7 @@ def parse_private_key(data: bytes, password: str | None = None, source: str = "i
     raise PkiFileError(f"{source}: not a private key (neither PEM nor DER); give the -key.pem file")
 
 
-def load_private_key(path: str | os.PathLike[str], password: str | None = None) -> PrivateKey:
+def load_private_key(path: str | os.PathLike[str], password: str | bytes | None = None) -> PrivateKey:
     return parse_private_key(_read(path), password, str(path))
 
 

@@ -10,14 +10,13 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from port443.pki import files
 from port443.tls.enums import VERSION_NAMES, NamedGroup, ProtocolVersion, SignatureScheme
 from port443.tls.kex import DEFAULT_GROUPS, SUPPORTED_GROUPS
 from port443.tls.sigs import DEFAULT_SIGNATURE_ALGORITHMS, SUPPORTED_SCHEMES
@@ -80,39 +79,25 @@ def load_certificates(source: Any) -> tuple[x509.Certificate, ...]:
         for item in source:
             out.extend(load_certificates(item))
         return tuple(out)
-    data = _read(source, "certificate")
-    try:
-        if b"-----BEGIN" in data:
-            return tuple(x509.load_pem_x509_certificates(data))
-        return (x509.load_der_x509_certificate(data),)
-    except ValueError as exc:
-        raise ConfigError(f"cannot parse the certificate{_where(source)}: {exc}") from None
+    return tuple(_with_pki(source, "certificate", files.load_certificates, files.parse_certificates))
 
 
 def load_private_key(source: Any, password: bytes | None = None):
     if isinstance(source, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey, ed25519.Ed25519PrivateKey, ed448.Ed448PrivateKey)):
         return source
-    data = _read(source, "private key")
+    return _with_pki(source, "private key", lambda path: files.load_private_key(path, password),
+                     lambda data: files.parse_private_key(data, password))
+
+
+def _with_pki(source: Any, what: str, load: Callable[[Any], Any], parse: Callable[[bytes], Any]) -> Any:
+    """pki's loader for a path, its parser for bytes; its one-line error becomes a ConfigError."""
     try:
-        if b"-----BEGIN" in data:
-            return serialization.load_pem_private_key(data, password)
-        return serialization.load_der_private_key(data, password)
-    except (ValueError, TypeError) as exc:
-        raise ConfigError(f"cannot load the private key{_where(source)}: {exc}") from None
-
-
-def _where(source: Any) -> str:
-    return f" from {source}" if isinstance(source, (str, os.PathLike)) else ""
-
-
-def _read(source: Any, what: str) -> bytes:
-    if isinstance(source, bytes):
-        return source
-    if isinstance(source, (str, os.PathLike)):
-        try:
-            return Path(source).read_bytes()
-        except OSError as exc:
-            raise ConfigError(f"cannot read the {what} file {source}: {exc.strerror}") from None
+        if isinstance(source, bytes):
+            return parse(source)
+        if isinstance(source, (str, os.PathLike)):
+            return load(source)
+    except files.PkiFileError as exc:
+        raise ConfigError(str(exc)) from None
     raise ConfigError(f"{what}: expected a path, PEM bytes or a cryptography object, got {type(source).__name__}")
 
 
@@ -137,9 +122,7 @@ class CertifiedKey:
         if not certs:
             raise ConfigError("the certificate file holds no certificate")
         private = load_private_key(key, password)
-        from port443.pki.files import key_matches
-
-        if not key_matches(certs[0], private):
+        if not files.key_matches(certs[0], private):
             raise ConfigError("the private key does not match the certificate; pass the key the certificate was issued for")
         return cls(certs, private, tuple(c.public_bytes(Encoding.DER) for c in certs), _names(certs[0]))
 
