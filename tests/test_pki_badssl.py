@@ -113,7 +113,7 @@ def _engine_verification(port: int, host: str, roots) -> object:
 
 @pytest.mark.parametrize("name", BADSSL_SET)
 def test_the_engines_certificate_event_carries_the_diagnoses(name, fixture_set, files):
-    fixture, (roots, paths) = fixture_set.fixtures[name], files
+    fixture, (_, paths) = fixture_set.fixtures[name], files
     with openssl_server(paths[name]["leaf"], paths[name]["key"], paths[name].get("rest")) as port:
         verification = _engine_verification(port, fixture.host, fixture_set.roots)
     assert verification.trusted is fixture.trusted

@@ -6,7 +6,6 @@ server with one step patched to misbehave.
 
 from __future__ import annotations
 
-import dataclasses
 
 import pytest
 from cryptography.hazmat.primitives import hashes
@@ -22,7 +21,7 @@ from port443.tls import server12, server13, sigs
 from port443.tls.enums import ExtensionType as ET
 from port443.tls.errors import ConnectionClosedError
 from port443.tls.messages import ClientHello, ServerHello
-from port443.tls.record import Tls13Protection, header
+from port443.tls.record import header
 from tls_pairs import client_config, handshake, pair, pki, records, server_config
 
 
