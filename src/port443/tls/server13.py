@@ -21,7 +21,7 @@ from port443.tls.enums import HandshakeType as HT
 from port443.tls.enums import ProtocolVersion as PV
 from port443.tls.errors import HandshakeFailure, IllegalParameter, TLSError
 from port443.tls.kex import SUPPORTED_GROUPS, kx_kind
-from port443.tls.key_schedule import KeySchedule, constant_time_equal, digest, hmac_digest
+from port443.tls.key_schedule import KeySchedule, constant_time_equal, hmac_digest
 from port443.tls.messages import (
     HRR_RANDOM, Certificate13, CertificateVerify, EncryptedExtensions, Finished, NewSessionTicket13, ServerHello,
 )
@@ -184,8 +184,8 @@ class ServerHandshake(Tls13Steps):
                 continue
             ks = KeySchedule(self.suite, state.secret)
             truncated = raw[: len(raw) - X.binders_length(binders)]
-            binder_hash = self.transcript.digest_with(truncated) if self.hello_retry else digest(self.suite.hash(), truncated)
-            if not constant_time_equal(ks.compute_binder(binder_hash), binders[index]):
+            # The transcript's hash started before this hello: empty, or message_hash(CH1) + HRR after a retry.
+            if not constant_time_equal(ks.compute_binder(self.transcript.digest_with(truncated)), binders[index]):
                 raise TLSError(A.decrypt_error, "PSK binder does not verify")
             self.psk_index = index
             self.psk_ks = ks
