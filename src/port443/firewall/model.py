@@ -52,6 +52,15 @@ def port_in(port: int, ranges: PortRanges | None) -> bool:
     return ranges is None or any(lo <= port <= hi for lo, hi in ranges)
 
 
+def local_ports(rule: Rule, direction: Direction) -> PortRanges | None:
+    """The rule's ports on our side: the destination port inbound, the source port outbound."""
+    return rule.dports if direction is Direction.IN else rule.sports
+
+
+def remote_ports(rule: Rule, direction: Direction) -> PortRanges | None:
+    return rule.sports if direction is Direction.IN else rule.dports
+
+
 @dataclass(frozen=True)
 class Rule:
     """One rule of a listing, reduced to what decides a TCP connection on a port.

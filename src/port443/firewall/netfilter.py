@@ -10,20 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from port443.firewall.model import Action, Chain, Decision, Direction, Rule, Verdict, port_in
+from port443.firewall.model import (
+    Action, Chain, Decision, Direction, Rule, Verdict, local_ports, port_in, remote_ports,
+)
 
 MAX_JUMP_DEPTH = 16  # deeper chains of jumps are reported as unknown
 
 STATE = {Direction.IN: "new", Direction.OUT: "established"}
 HOOK = {Direction.IN: "input", Direction.OUT: "output"}
-
-
-def local_ports(rule: Rule, direction: Direction):
-    return rule.dports if direction is Direction.IN else rule.sports
-
-
-def remote_ports(rule: Rule, direction: Direction):
-    return rule.sports if direction is Direction.IN else rule.dports
 
 
 def matches_all(rule: Rule, port: int, direction: Direction) -> bool:

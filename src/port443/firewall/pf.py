@@ -13,7 +13,8 @@ import re
 
 from port443.firewall.backend import Listings, listing
 from port443.firewall.model import (
-    TAG, Action, Command, Decision, Direction, Plan, PortReport, Request, Rule, Verdict,
+    TAG, Action, Command, Decision, Direction, Plan, PortReport, Request, Rule, Verdict, local_ports, port_in,
+    remote_ports,
 )
 from port443.firewall.ports import parse_ports
 
@@ -82,11 +83,10 @@ def decide_pf(rules: list[tuple[Rule, Direction, bool]], port: int, direction: D
     for rule, rule_direction, quick in rules:
         if rule_direction is not direction or rule.protocol not in (None, "tcp"):
             continue
-        local = rule.dports if direction is Direction.IN else rule.sports
-        remote = rule.sports if direction is Direction.IN else rule.dports
-        if local is not None and not any(lo <= port <= hi for lo, hi in local):
+        local = local_ports(rule, direction)
+        if not port_in(port, local):
             continue
-        if rule.narrowed or remote is not None:
+        if rule.narrowed or remote_ports(rule, direction) is not None:
             if local is not None:
                 partial.append(rule)
             continue
@@ -151,8 +151,7 @@ class Pf:
 
 
 def _ours_for(rule: Rule, rule_direction: Direction, port: int, direction: Direction) -> bool:
-    local = rule.dports if direction is Direction.IN else rule.sports
-    return rule.ours and rule_direction is direction and local == ((port, port),)
+    return rule.ours and rule_direction is direction and local_ports(rule, direction) == ((port, port),)
 
 
 def _load(lines: list[str]) -> Command:

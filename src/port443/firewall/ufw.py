@@ -13,7 +13,8 @@ import re
 
 from port443.firewall.backend import Listings, listing
 from port443.firewall.model import (
-    TAG, Action, Chain, Command, Decision, Direction, Plan, PortReport, Request, Rule, Verdict,
+    TAG, Action, Chain, Command, Decision, Direction, Plan, PortReport, Request, Rule, Verdict, local_ports,
+    remote_ports,
 )
 from port443.firewall.netfilter import decide, mentions
 from port443.firewall.ports import parse_ports
@@ -168,6 +169,5 @@ def _delete_argv(action: Action, port: int, direction: Direction) -> tuple[str, 
 
 def _same_spec(rule: Rule, port: int, direction: Direction) -> bool:
     """Would ufw take our rule for this one (same port, protocol and source, any action)?"""
-    local = rule.dports if direction is Direction.IN else rule.sports
-    remote = rule.sports if direction is Direction.IN else rule.dports
-    return local == ((port, port),) and rule.protocol == "tcp" and remote is None and not rule.narrowed
+    return (local_ports(rule, direction) == ((port, port),) and rule.protocol == "tcp"
+            and remote_ports(rule, direction) is None and not rule.narrowed)

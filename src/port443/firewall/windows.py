@@ -12,7 +12,8 @@ import re
 
 from port443.firewall.backend import Listings, listing
 from port443.firewall.model import (
-    PROFILES, TAG, Action, Command, Decision, Direction, Plan, PortReport, Request, Rule, Verdict,
+    PROFILES, TAG, Action, Command, Decision, Direction, Plan, PortReport, Request, Rule, Verdict, local_ports,
+    port_in,
 )
 from port443.firewall.ports import parse_ports
 
@@ -78,8 +79,7 @@ def block_rule(block: dict[str, str]) -> tuple[Rule, Direction, frozenset[str]] 
 
 
 def _covers(rule: Rule, direction: Direction, port: int) -> bool:
-    ports = rule.dports if direction is Direction.IN else rule.sports
-    return rule.protocol in (None, "tcp") and (ports is None or any(lo <= port <= hi for lo, hi in ports))
+    return rule.protocol in (None, "tcp") and port_in(port, local_ports(rule, direction))
 
 
 def decide_profile(rules: list[tuple[Rule, Direction, frozenset[str]]], profile: str, on: bool, policy: str,
