@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from port443.tls import events as ev
 from port443.tls import extensions as X
-from port443.tls.client13 import check_scheme_fits_certificate, check_server_chain, leaf_public_key
+from port443.tls.client13 import check_scheme_fits_certificate, check_server_chain, leaf_public_key, server_alpn
 from port443.tls.enums import AlertDescription as A
 from port443.tls.enums import AlertLevel
 from port443.tls.enums import ExtensionType as ET
@@ -77,13 +77,7 @@ class Client12Handshake(Tls12Steps):
         formats = sh.ext(ET.ec_point_formats)
         if formats is not None and 0 not in X.decode_ec_point_formats(formats):
             raise IllegalParameter("server does not accept uncompressed EC points")
-        self.alpn = None
-        alpn = sh.ext(ET.application_layer_protocol_negotiation)
-        if alpn is not None:
-            protos = X.decode_alpn(alpn)
-            if len(protos) != 1 or protos[0].decode("latin-1") not in cfg.alpn_protocols:
-                raise IllegalParameter("server selected an ALPN protocol we did not offer")
-            self.alpn = protos[0].decode("latin-1")
+        self.alpn = server_alpn(cfg, sh.ext(ET.application_layer_protocol_negotiation))
         self.expect_ticket = sh.has(ET.session_ticket)
         self.expect_status = sh.has(ET.status_request)  # a CertificateStatus may follow the Certificate
         rsl = sh.ext(ET.record_size_limit)

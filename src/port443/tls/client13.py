@@ -290,12 +290,7 @@ class ClientHandshake(Tls13Steps):
                 raise _unsupported(f"server sent extension {t} that we did not offer")
             if t not in _EE_ALLOWED:
                 raise IllegalParameter(f"extension {t} is not allowed in EncryptedExtensions")
-        alpn_ext = ee.ext(ET.application_layer_protocol_negotiation)
-        if alpn_ext is not None:
-            protos = X.decode_alpn(alpn_ext)
-            if len(protos) != 1 or protos[0].decode("latin-1") not in self.config.alpn_protocols:
-                raise IllegalParameter("server selected an ALPN protocol we did not offer")
-            self.alpn = protos[0].decode("latin-1")
+        self.alpn = server_alpn(self.config, ee.ext(ET.application_layer_protocol_negotiation))
         rsl = ee.ext(ET.record_size_limit)
         if rsl is not None:
             self.conn._apply_record_size_limit(X.decode_record_size_limit(rsl), self.config.record_size_limit)
@@ -392,6 +387,16 @@ class ClientHandshake(Tls13Steps):
             age_add=nst.age_add, alpn_protocol=self.alpn, max_early_data=max_early,
         )
         self.conn._emit(ev.SessionTicketReceived(session, nst.lifetime))
+
+
+def server_alpn(cfg, data: bytes | None) -> str | None:
+    """The protocol the server's ALPN extension selects: exactly one, and one we offered (RFC 7301 §3.1)."""
+    if data is None:
+        return None
+    protos = X.decode_alpn(data)
+    if len(protos) != 1 or protos[0].decode("latin-1") not in cfg.alpn_protocols:
+        raise IllegalParameter("server selected an ALPN protocol we did not offer")
+    return protos[0].decode("latin-1")
 
 
 def _resumable(cfg) -> bool:
