@@ -41,6 +41,17 @@ def check_empty(data: bytes, what: str) -> None:
         raise DecodeError(f"{what} extension must be empty")
 
 
+def _sole_vector(data: bytes, width: int, ext: str, field: str, empty: str | None = None) -> bytes:
+    """extension_data that is one vector (8- or 16-bit length) and nothing after it;
+    `empty` is the error message when the vector may not be empty."""
+    r = Reader(data)
+    value = r.vec8(field) if width == 1 else r.vec16(field)
+    r.expect_end(ext)
+    if empty is not None and not value:
+        raise DecodeError(empty)
+    return value
+
+
 # --- server_name (RFC 6066 §3) -------------------------------------------------
 
 def encode_server_name(host: str) -> bytes:
@@ -80,9 +91,7 @@ def encode_supported_versions_ch(versions: list[int]) -> bytes:
 
 
 def decode_supported_versions_ch(data: bytes) -> list[int]:
-    r = Reader(data)
-    body = r.vec8("supported_versions")
-    r.expect_end("supported_versions")
+    body = _sole_vector(data, 1, "supported_versions", "supported_versions")
     if not body or len(body) % 2:
         raise DecodeError("bad supported_versions length")
     return [int.from_bytes(body[i:i + 2], "big") for i in range(0, len(body), 2)]
@@ -169,12 +178,7 @@ def decode_alpn(data: bytes) -> list[bytes]:
 # --- psk_key_exchange_modes, pre_shared_key (RFC 8446 §4.2.9, §4.2.11) ---------
 
 def decode_psk_modes(data: bytes) -> list[int]:
-    r = Reader(data)
-    modes = r.vec8("ke_modes")
-    r.expect_end("psk_key_exchange_modes")
-    if not modes:
-        raise DecodeError("empty psk_key_exchange_modes")
-    return list(modes)
+    return list(_sole_vector(data, 1, "psk_key_exchange_modes", "ke_modes", "empty psk_key_exchange_modes"))
 
 
 def encode_pre_shared_key_ch(identities: list[tuple[bytes, int]], binders: list[bytes]) -> bytes:
@@ -216,12 +220,7 @@ def encode_cookie(cookie: bytes) -> bytes:
 
 
 def decode_cookie(data: bytes) -> bytes:
-    r = Reader(data)
-    cookie = r.vec16("cookie")
-    r.expect_end("cookie")
-    if not cookie:
-        raise DecodeError("empty cookie")
-    return cookie
+    return _sole_vector(data, 2, "cookie", "cookie", "empty cookie")
 
 
 def decode_record_size_limit(data: bytes) -> int:
@@ -232,19 +231,11 @@ def decode_record_size_limit(data: bytes) -> int:
 
 
 def decode_renegotiation_info(data: bytes) -> bytes:
-    r = Reader(data)
-    value = r.vec8("renegotiated_connection")
-    r.expect_end("renegotiation_info")
-    return value
+    return _sole_vector(data, 1, "renegotiation_info", "renegotiated_connection")
 
 
 def decode_ec_point_formats(data: bytes) -> bytes:
-    r = Reader(data)
-    formats = r.vec8("ec_point_format_list")
-    r.expect_end("ec_point_formats")
-    if not formats:
-        raise DecodeError("empty ec_point_formats")
-    return formats
+    return _sole_vector(data, 1, "ec_point_formats", "ec_point_format_list", "empty ec_point_formats")
 
 
 def decode_certificate_status(data: bytes) -> bytes:
