@@ -53,6 +53,7 @@ class Prepared:
     # before a reload) resumes on any; TLS 1.2 session IDs survive reloads in each worker.
     ticket_keys: TicketKeys = field(default_factory=TicketKeys)
     session_cache: SessionCache = field(default_factory=SessionCache)
+    loaded: list = field(default_factory=list)  # the pairs as prepare() parsed them; a worker starts with these
 
     @property
     def display_host(self) -> str:
@@ -113,7 +114,7 @@ def prepare(config: ServeConfig, binder=bind_sockets) -> Prepared:
                 s.close()
             raise
     names = sorted({n for _, _, ck in loaded for n in ck.names})
-    return Prepared(config, https, http, pairs, local, names, acme)
+    return Prepared(config, https, http, pairs, local, names, acme, loaded=loaded)
 
 
 class Worker:
@@ -131,8 +132,10 @@ class Worker:
     def alpn(self) -> tuple[str, ...]:
         return ("h2", "http/1.1") if self.config.http2 else ("http/1.1",)
 
-    def load_certificates(self) -> None:
-        loaded = certs_mod.load_pairs(tuple((c, k) for c, k in self.prepared.pairs))  # type: ignore[arg-type]
+    def load_certificates(self, loaded: list | None = None) -> None:
+        """The TLS settings from parsed pairs; without them, the files are read again (SIGHUP)."""
+        if not loaded:
+            loaded = certs_mod.load_pairs(tuple((c, k) for c, k in self.prepared.pairs))  # type: ignore[arg-type]
         if self.config.engine == "openssl":
             self.settings.openssl = OpenSSLContexts(loaded, self.alpn(), self.config.tls_versions)
         else:
@@ -161,7 +164,7 @@ class Worker:
         loop = asyncio.get_running_loop()
         cfg = self.config
         self._stop = asyncio.Event()
-        self.load_certificates()
+        self.load_certificates(self.prepared.loaded)
         registry = self.registry = Registry(cfg.limits, loop)
         access = AccessLog(self.access_stream, loop)
         site = Site(make_handler(cfg), HSTS(cfg.hsts, cfg.hsts_include_subdomains, cfg.hsts_preload), access)
