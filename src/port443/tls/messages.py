@@ -44,6 +44,16 @@ class _HasExtensions:
         return [t for t, _ in self.extensions]
 
 
+def _read_hello_start(r: Reader, session_id_field: str) -> tuple[int, bytes, bytes]:
+    """legacy_version, random and the legacy session ID that both hellos begin with."""
+    legacy_version = r.u16("legacy_version")
+    random = r.raw(32, "random")
+    session_id = r.vec8(session_id_field)
+    if len(session_id) > 32:
+        raise IllegalParameter(f"{session_id_field} longer than 32 bytes")
+    return legacy_version, random, session_id
+
+
 @dataclass
 class ClientHello(_HasExtensions):
     random: bytes
@@ -64,11 +74,7 @@ class ClientHello(_HasExtensions):
     @classmethod
     def decode(cls, body: bytes | memoryview) -> "ClientHello":
         r = Reader(body)
-        legacy_version = r.u16("legacy_version")
-        random = r.raw(32, "random")
-        session_id = r.vec8("legacy_session_id")
-        if len(session_id) > 32:
-            raise IllegalParameter("legacy_session_id longer than 32 bytes")
+        legacy_version, random, session_id = _read_hello_start(r, "legacy_session_id")
         suites = r.u16_list("cipher_suites", min_len=2)
         compression = r.vec8("compression_methods")
         if not compression:
@@ -106,11 +112,7 @@ class ServerHello(_HasExtensions):
     @classmethod
     def decode(cls, body: bytes | memoryview) -> "ServerHello":
         r = Reader(body)
-        legacy_version = r.u16("legacy_version")
-        random = r.raw(32, "random")
-        session_id = r.vec8("legacy_session_id_echo")
-        if len(session_id) > 32:
-            raise IllegalParameter("legacy_session_id_echo longer than 32 bytes")
+        legacy_version, random, session_id = _read_hello_start(r, "legacy_session_id_echo")
         suite = r.u16("cipher_suite")
         compression = r.u8("compression_method")
         exts = decode_extension_block(r, "ServerHello")
