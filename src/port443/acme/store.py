@@ -22,8 +22,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from port443.pki import localca
-from port443.pki.files import (PkiFileError, load_certificates, load_private_key, pem_chain, write_file,
-                               write_private_key)
+from port443.pki.files import (PkiFileError, load_certificates, load_private_key, make_private_dir, pem_chain,
+                               write_file, write_private_key)
 from port443.pki.issue import PrivateKey
 
 _SAFE = re.compile(r"[^a-z0-9.-]")
@@ -31,15 +31,6 @@ _SAFE = re.compile(r"[^a-z0-9.-]")
 
 def acme_dir() -> Path:
     return localca.data_dir() / "acme"
-
-
-def _mkdir(path: Path) -> Path:
-    try:
-        path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError as exc:
-        raise PkiFileError(f"{path}: cannot create it ({exc.strerror}); set PORT443_HOME to a writable "
-                           "directory") from None
-    return path
 
 
 def account_dir(directory_url: str) -> Path:
@@ -53,7 +44,7 @@ def load_or_create_account_key(directory_url: str) -> tuple[PrivateKey, bool]:
     path = account_dir(directory_url) / "account-key.pem"
     if path.exists():
         return load_private_key(path), False
-    _mkdir(path.parent)
+    make_private_dir(path.parent)
     key = ec.generate_private_key(ec.SECP256R1())
     write_private_key(path, key)
     return key, True
@@ -62,7 +53,7 @@ def load_or_create_account_key(directory_url: str) -> tuple[PrivateKey, bool]:
 def save_account(directory_url: str, uri: str, email: str | None) -> Path:
     path = account_dir(directory_url) / "account.json"
     data = {"directory": directory_url, "uri": uri, "email": email}
-    return write_file(_mkdir(path.parent) / path.name, (json.dumps(data, indent=2) + "\n").encode(), 0o600)
+    return write_file(make_private_dir(path.parent) / path.name, (json.dumps(data, indent=2) + "\n").encode(), 0o600)
 
 
 @dataclass(frozen=True)
@@ -83,7 +74,7 @@ def cert_paths(domains: tuple[str, ...] | list[str]) -> CertPaths:
 
 def save_certificate(paths: CertPaths, chain: list[x509.Certificate], key: PrivateKey) -> CertPaths:
     """Key first, then the chain: serve reloads on the chain, so both are in place by then."""
-    _mkdir(paths.directory)
+    make_private_dir(paths.directory)
     write_private_key(paths.key, key)
     write_file(paths.chain, pem_chain(chain))
     return paths

@@ -112,6 +112,17 @@ def pem_private_key(key: PrivateKey) -> bytes:
     )
 
 
+def make_private_dir(path: str | os.PathLike[str]) -> Path:
+    """Create `path` (and its parents) readable by its owner only, if it is not there yet."""
+    path = Path(path)
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PkiFileError(f"{path}: cannot create it ({exc.strerror}); set PORT443_HOME to a writable "
+                           "directory") from None
+    return path
+
+
 def write_file(path: str | os.PathLike[str], data: bytes, mode: int = 0o644) -> Path:
     """Write `data` atomically; the file is created with `mode` (0600 for keys)."""
     path = Path(path)

@@ -21,7 +21,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
-from port443.pki.files import (PkiFileError, load_certificates, load_private_key, pem_chain,
+from port443.pki.files import (PkiFileError, load_certificates, load_private_key, make_private_dir, pem_chain,
                                require_key_matches, write_file, write_private_key)
 from port443.pki.issue import Issued, generate_key, issue_leaf, make_ca
 
@@ -86,11 +86,7 @@ def create_ca(directory: Path | None = None, common_name: str | None = None) -> 
     if cert_path.exists() or key_path.exists():
         raise PkiFileError(f"{directory}: a local CA already exists there; use it, or delete that directory "
                            "to start over")
-    try:
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError as exc:
-        raise PkiFileError(f"{directory}: cannot create it ({exc.strerror}); set PORT443_HOME to a writable "
-                           "directory") from None
+    make_private_dir(directory)
     issued = make_ca(common_name or _default_name(), key=generate_key("ecdsa-p256"), days=ROOT_DAYS, path_length=0)
     write_private_key(key_path, issued.key)
     write_file(cert_path, pem_chain([issued.certificate]))
