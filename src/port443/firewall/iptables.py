@@ -11,9 +11,9 @@ import shlex
 
 from port443.firewall.backend import Listings, listing
 from port443.firewall.model import (
-    TAG, Action, Chain, Command, Decision, Direction, Plan, PortReport, Request, Rule, Verdict,
+    TAG, Action, Chain, Command, Decision, Direction, Plan, PortReport, Request, Rule,
 )
-from port443.firewall.netfilter import HOOK, base_chains, decide, mentions
+from port443.firewall.netfilter import base_chains, decide, our_rules, plan_accepts, port_rules
 from port443.firewall.ports import parse_ports
 
 BUILTIN = {"INPUT": "input", "OUTPUT": "output", "FORWARD": "forward"}
@@ -115,27 +115,12 @@ class Iptables:
         chains = parse_rules(listing(listings, "rules"))
         active = any(c.rules or c.policy not in (None, Action.ACCEPT) for c in chains.values())
         decisions = {d: tuple(decide(chains, base, port, d) for base in base_chains(chains, d)) for d in Direction}
-        rules = tuple(r for c in chains.values() for r in c.rules
-                      if r.ours or any(mentions(r, port, d) for d in Direction))
+        rules = tuple(port_rules(chains.values(), port))
         return PortReport(self.name, active, decisions, rules)
 
     def plan_open(self, listings: Listings, request: Request) -> Plan:
         chains = parse_rules(listing(listings, "rules"))
-        commands: list[Command] = []
-        notes: list[str] = []
-        for direction in request.directions:
-            for base in base_chains(chains, direction):
-                decision = decide(chains, base, request.port, direction)
-                if decision.verdict is Verdict.ALLOWED:
-                    continue
-                if any(r.ours and mentions(r, request.port, direction) for r in base.rules):
-                    notes.append(f"our rule is already in {base.name}, but a rule before it still blocks")
-                elif decision.verdict is Verdict.UNKNOWN:
-                    notes.append(f"cannot tell what {base.name} does with TCP {request.port}; left unchanged")
-                else:
-                    commands.append(self._accept(base.name, request.port, direction, decision))
-        if not commands and not notes:
-            notes.append(f"nothing in {self.name} blocks TCP {request.port}; no rule needed")
+        commands, notes = plan_accepts(self.name, [(self.binary, "", chains)], request, _accept)
         if commands:
             notes.append(f"{self.name} keeps these rules until the next reboot; to keep them, save them "
                          f"with `netfilter-persistent save` (Debian's iptables-persistent).")
@@ -143,17 +128,14 @@ class Iptables:
 
     def plan_close(self, listings: Listings, request: Request) -> Plan:
         chains = parse_rules(listing(listings, "rules"))
-        commands: list[Command] = []
-        for chain in chains.values():
-            directions = [d for d in request.directions if chain.hook == HOOK[d]]
-            for rule in chain.rules:
-                if rule.ours and any(mentions(rule, request.port, d) for d in directions):
-                    commands.append(Command((self.binary, "-w", "-D", chain.name) + tuple(_split(rule.text))))
+        commands = [Command((self.binary, "-w", "-D", chain.name) + tuple(_split(rule.text)))
+                    for chain, rule in our_rules(chains.values(), request)]
         notes = () if commands else (f"no rule of ours for TCP {request.port} in {self.name}; nothing to remove",)
         return Plan(self.name, tuple(commands), notes, persistent=False)
 
-    def _accept(self, chain: str, port: int, direction: Direction, decision: Decision) -> Command:
-        rule = ("-p", "tcp", FIELD[direction], str(port), "-m", "comment", "--comment", TAG, "-j", "ACCEPT")
-        if decision.position is None:
-            return Command((self.binary, "-w", "-A", chain) + rule)
-        return Command((self.binary, "-w", "-I", chain, decision.position.ref) + rule)
+
+def _accept(binary: str, chain: str, port: int, direction: Direction, decision: Decision) -> Command:
+    rule = ("-p", "tcp", FIELD[direction], str(port), "-m", "comment", "--comment", TAG, "-j", "ACCEPT")
+    if decision.position is None:
+        return Command((binary, "-w", "-A", chain) + rule)
+    return Command((binary, "-w", "-I", chain, decision.position.ref) + rule)

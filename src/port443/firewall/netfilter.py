@@ -7,12 +7,15 @@ server's own packets going out on its local port are "established" replies.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from port443.firewall.model import (
-    Action, Chain, Decision, Direction, Rule, Verdict, local_ports, port_in, remote_ports,
+    Action, Chain, Command, Decision, Direction, Request, Rule, Verdict, local_ports, port_in, remote_ports,
 )
+
+K = TypeVar("K")
 
 MAX_JUMP_DEPTH = 16  # deeper chains of jumps are reported as unknown
 
@@ -100,3 +103,49 @@ def base_chains(chains: Mapping[str, Chain], direction: Direction) -> list[Chain
     """The filter base chains on the direction's hook, in the order packets meet them."""
     hooked = [c for c in chains.values() if c.hook == HOOK[direction]]
     return sorted(hooked, key=lambda c: c.priority)
+
+
+def port_rules(chains: Iterable[Chain], port: int) -> list[Rule]:
+    """The rules a report shows: ours, and every rule that names the port."""
+    return [r for c in chains for r in c.rules if r.ours or any(mentions(r, port, d) for d in Direction)]
+
+
+def plan_accepts(
+    backend: str,
+    tables: Iterable[tuple[K, str, Mapping[str, Chain]]],
+    request: Request,
+    accept: Callable[[K, str, int, Direction, Decision], Command],
+) -> tuple[list[Command], list[str]]:
+    """The accept rules that open the port in every base chain that blocks it, and notes on the rest.
+
+    `tables` are (key, label, chains); `accept(key, chain name, port, direction, decision)` makes the
+    command that puts our rule just before the rule that decided (or at the end, before the policy).
+    """
+    commands: list[Command] = []
+    notes: list[str] = []
+    tables = list(tables)
+    for direction in request.directions:
+        for key, label, chains in tables:
+            for base in base_chains(chains, direction):
+                decision = decide(chains, base, request.port, direction)
+                where = f"{label} {base.name}".strip()
+                if decision.verdict is Verdict.ALLOWED:
+                    continue
+                if any(r.ours and mentions(r, request.port, direction) for r in base.rules):
+                    notes.append(f"our rule is already in {where}, but a rule before it still blocks")
+                elif decision.verdict is Verdict.UNKNOWN:
+                    notes.append(f"cannot tell what {where} does with TCP {request.port}; left unchanged")
+                else:
+                    commands.append(accept(key, base.name, request.port, direction, decision))
+    if not commands and not notes:
+        notes.append(f"nothing in {backend} blocks TCP {request.port}; no rule needed")
+    return commands, notes
+
+
+def our_rules(chains: Iterable[Chain], request: Request) -> Iterator[tuple[Chain, Rule]]:
+    """(chain, rule) for each rule we added for the port on a hook of the request's directions."""
+    for chain in chains:
+        directions = [d for d in request.directions if chain.hook == HOOK[d]]
+        for rule in chain.rules:
+            if rule.ours and any(mentions(rule, request.port, d) for d in directions):
+                yield chain, rule
