@@ -126,7 +126,11 @@ def _md5(text: str) -> str:
 
 def ja3(client_hello_raw: bytes) -> tuple[str, str]:
     """(JA3 string, its MD5) of a ClientHello handshake message."""
-    hello = decode_client_hello(client_hello_raw)
+    return ja3_of(decode_client_hello(client_hello_raw))
+
+
+def ja3_of(hello: ClientHello) -> tuple[str, str]:
+    """(JA3 string, its MD5) of a decoded ClientHello."""
     fields = [
         str(hello.legacy_version),
         _dec(s for s in hello.cipher_suites if not is_grease(s)),
@@ -140,7 +144,11 @@ def ja3(client_hello_raw: bytes) -> tuple[str, str]:
 
 def ja3s(server_hello_raw: bytes) -> tuple[str, str]:
     """(JA3S string, its MD5) of a ServerHello handshake message."""
-    hello = decode_server_hello(server_hello_raw)
+    return ja3s_of(decode_server_hello(server_hello_raw))
+
+
+def ja3s_of(hello: ServerHello) -> tuple[str, str]:
+    """(JA3S string, its MD5) of a decoded ServerHello."""
     text = ",".join([str(hello.legacy_version), str(hello.cipher_suite), _dec(hello.extension_types)])
     return text, _md5(text)
 
@@ -189,7 +197,11 @@ def _check_transport(transport: str) -> None:
 
 def ja4_all(client_hello_raw: bytes, transport: str = "t") -> JA4:
     _check_transport(transport)
-    hello = decode_client_hello(client_hello_raw)
+    return ja4_of(decode_client_hello(client_hello_raw), transport)
+
+
+def ja4_of(hello: ClientHello, transport: str = "t") -> JA4:
+    """JA4 and its other forms of a decoded ClientHello (transport already checked)."""
     ciphers = [s for s in hello.cipher_suites if not is_grease(s)]
     exts = [t for t in hello.extension_types if not is_grease(t)]
     versions = [v for v in _u16s(hello.ext(ET.supported_versions), 1, "supported_versions") if not is_grease(v)]
@@ -221,7 +233,11 @@ def ja4(client_hello_raw: bytes, transport: str = "t") -> str:
 def ja4s_all(server_hello_raw: bytes, transport: str = "t") -> tuple[str, str]:
     """(JA4S, JA4S_r) of a ServerHello handshake message (JA4S.md)."""
     _check_transport(transport)
-    hello = decode_server_hello(server_hello_raw)
+    return ja4s_of(decode_server_hello(server_hello_raw), transport)
+
+
+def ja4s_of(hello: ServerHello, transport: str = "t") -> tuple[str, str]:
+    """(JA4S, JA4S_r) of a decoded ServerHello (transport already checked)."""
     version = hello.legacy_version
     selected = hello.ext(ET.supported_versions)
     if selected is not None:

@@ -16,14 +16,14 @@ from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 
 from port443.observe import fingerprint as fp
-from port443.observe.records import Record, handshake_messages
+from port443.observe.records import HandshakeMessage, Record, handshake_messages
 from port443.pki.describe import describe_certificate
 from port443.tls import extensions as X
 from port443.tls.enums import AlertDescription, ContentType, NamedGroup, name_of
 from port443.tls.enums import ExtensionType as ET
 from port443.tls.enums import HandshakeType as HT
 from port443.tls.errors import TLSError
-from port443.tls.messages import HRR_RANDOM
+from port443.tls.messages import HRR_RANDOM, ClientHello, ServerHello
 from port443.tls.messages12 import Certificate12, ServerKeyExchange
 from port443.tls.server_hello import version_label  # the engine's version names
 from port443.tls.server_hello import read_client_hello
@@ -67,42 +67,38 @@ def _text(value: bytes) -> str:
     return value.decode("ascii", "backslashreplace")
 
 
-def read_client_side(hs: Handshake, raw: bytes) -> None:
-    """Fill in the ClientHello's facts and fingerprints."""
+def read_client_side(hs: Handshake, raw: bytes) -> ClientHello | None:
+    """Fill in the ClientHello's facts and fingerprints; the decoded hello, None if it does not decode."""
     hs.client_hello_raw = raw
     hs.client_hello_size = len(raw)
     try:
         info = read_client_hello(raw)
+        hello = info.hello
         hs.sni = info.sni
         hs.alpn_offered = [_text(p) for p in info.alpn or ()]
-        hs.versions_offered = [version_label(v) for v in info.versions or [info.hello.legacy_version]]
-        hs.ech = info.hello.has(ET.encrypted_client_hello)
+        hs.versions_offered = [version_label(v) for v in info.versions or [hello.legacy_version]]
     except TLSError as exc:
         hs.notes.append(f"the ClientHello does not fully decode ({exc.message}); fingerprints use what does")
         try:
             hello = fp.decode_client_hello(raw)
         except fp.FingerprintError as err:
             hs.notes.append(str(err))
-            return
-        hs.ech = hello.has(ET.encrypted_client_hello)
+            return None
         try:
             hs.sni = X.decode_server_name(hello.ext(ET.server_name) or b"")
         except TLSError:
             pass
+    hs.ech = hello.has(ET.encrypted_client_hello)
     try:
-        hs.ja3, hs.ja3_md5 = fp.ja3(raw)
-        j4 = fp.ja4_all(raw)
+        hs.ja3, hs.ja3_md5 = fp.ja3_of(hello)
+        j4 = fp.ja4_of(hello)
         hs.ja4, hs.ja4_r = j4.fingerprint, j4.raw
     except fp.FingerprintError as exc:
         hs.notes.append(f"no JA3/JA4: {exc}")
+    return hello
 
 
-def read_server_hello(hs: Handshake, raw: bytes, client_session_id: bytes | None) -> None:
-    try:
-        hello = fp.decode_server_hello(raw)
-    except fp.FingerprintError as exc:
-        hs.notes.append(str(exc))
-        return
+def read_server_hello(hs: Handshake, hello: ServerHello, raw: bytes, client_session_id: bytes | None) -> None:
     if hello.random == HRR_RANDOM:
         hs.hello_retry = True
         return
@@ -127,8 +123,8 @@ def read_server_hello(hs: Handshake, raw: bytes, client_session_id: bytes | None
     else:
         hs.resumed = bool(hello.session_id) and hello.session_id == client_session_id
     try:
-        hs.ja3s, hs.ja3s_md5 = fp.ja3s(raw)
-        hs.ja4s, hs.ja4s_r = fp.ja4s_all(raw)
+        hs.ja3s, hs.ja3s_md5 = fp.ja3s_of(hello)
+        hs.ja4s, hs.ja4s_r = fp.ja4s_of(hello)
     except fp.FingerprintError as exc:
         hs.notes.append(f"no JA3S/JA4S: {exc}")
 
@@ -176,26 +172,29 @@ def read_handshake(client: list[Record], server: list[Record], now: dt.datetime 
     now = now or dt.datetime.now(dt.timezone.utc)
     hs = Handshake()
     server_msgs, server_problem = handshake_messages(server, stop_at_ccs=True)
-    hellos = [m for m in server_msgs if m.msg_type == HT.server_hello]
-    tls13 = any(_is_tls13(m.raw) for m in hellos)
+    server_hellos = _decode_server_hellos(server_msgs, {})
+    tls13 = any(not isinstance(h, str) and h.ext(ET.supported_versions) == b"\x03\x04" for h in server_hellos.values())
     if tls13:
         server_msgs, server_problem = handshake_messages(server, stop_at_ccs=False)
+        _decode_server_hellos(server_msgs, server_hellos)
     client_msgs, client_problem = handshake_messages(client, stop_at_ccs=not tls13)
     client_hellos = [m for m in client_msgs if m.msg_type == HT.client_hello]
     session_id = None
     if client_hellos:
-        read_client_side(hs, client_hellos[0].raw)
-        try:
-            session_id = fp.decode_client_hello(client_hellos[0].raw).session_id
-        except fp.FingerprintError:
-            pass
+        client_hello = read_client_side(hs, client_hellos[0].raw)
+        session_id = client_hello.session_id if client_hello is not None else None
     elif client_problem:
         hs.notes.append(f"no ClientHello: {client_problem}")
     suite = None
     for msg in server_msgs:
         if msg.msg_type == HT.server_hello:
-            read_server_hello(hs, msg.raw, session_id)
-            suite = _suite(msg.raw)
+            hello = server_hellos[msg.raw]
+            if isinstance(hello, str):
+                hs.notes.append(hello)
+                suite = None
+            else:
+                read_server_hello(hs, hello, msg.raw, session_id)
+                suite = hello.cipher_suite
         elif msg.msg_type == HT.certificate and not tls13:
             read_certificate(hs, msg.raw, now)
         elif msg.msg_type == HT.server_key_exchange and suite is not None:
@@ -208,16 +207,12 @@ def read_handshake(client: list[Record], server: list[Record], now: dt.datetime 
     return hs
 
 
-def _is_tls13(raw: bytes) -> bool:
-    try:
-        hello = fp.decode_server_hello(raw)
-    except fp.FingerprintError:
-        return False
-    return hello.ext(ET.supported_versions) == b"\x03\x04"
-
-
-def _suite(raw: bytes) -> int | None:
-    try:
-        return fp.decode_server_hello(raw).cipher_suite
-    except fp.FingerprintError:
-        return None
+def _decode_server_hellos(msgs: list[HandshakeMessage], decoded: dict[bytes, ServerHello | str]) -> dict[bytes, ServerHello | str]:
+    """Add each ServerHello of msgs to `decoded` (raw -> the engine's ServerHello, or why it does not decode)."""
+    for msg in msgs:
+        if msg.msg_type == HT.server_hello and msg.raw not in decoded:
+            try:
+                decoded[msg.raw] = fp.decode_server_hello(msg.raw)
+            except fp.FingerprintError as exc:
+                decoded[msg.raw] = str(exc)
+    return decoded
