@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from cryptography.hazmat.primitives import hashes
 
+from port443.tls.key_schedule import digest
 from port443.tls.messages import message_hash
 
 
@@ -47,13 +48,10 @@ class Transcript:
 
     def restart_after_hello_retry(self, algorithm: hashes.HashAlgorithm) -> None:
         """Replace ClientHello1 (the only message so far) by message_hash(Hash(CH1))."""
-        h = hashes.Hash(algorithm)
-        for m in self._messages:
-            h.update(m)
-        if self._hash is not None:
-            first = self._hash.copy().finalize()
-        else:
-            first = h.finalize()
+        if self._hash is not None:  # the server fixed the hash before the retry
+            first = self._hash.finalize()
+        else:  # the client learns the hash from the HelloRetryRequest
+            first = digest(algorithm, b"".join(self._messages))
         self.algorithm = algorithm
         self._hash = hashes.Hash(algorithm)
         self._hash.update(message_hash(first))
