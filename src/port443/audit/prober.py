@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from port443.audit.answers import Answer
+from port443.net.probe import ProbeResult, connect_failure
 from port443.tls import ClientConfig, ClientConnection, TLSError
 from port443.tls import events as ev
 
@@ -117,13 +118,11 @@ class Prober:
         try:
             reader, writer = await asyncio.wait_for(
                 asyncio.open_connection(self.target.address, self.target.port, limit=READ_SIZE * 4), timeout)
-        except (asyncio.TimeoutError, TimeoutError):
-            self._check_budget()
-            raise Unreachable(f"no answer to the TCP handshake within {timeout:g} s", "filtered") from None
-        except ConnectionRefusedError:
-            raise Unreachable("the connection was refused (TCP reset)", "closed") from None
-        except OSError as exc:
-            raise Unreachable(exc.strerror or str(exc)) from None
+        except OSError as exc:  # asyncio.TimeoutError is TimeoutError, an OSError
+            result, detail = connect_failure(exc, timeout)
+            if result is ProbeResult.FILTERED:
+                self._check_budget()
+            raise Unreachable(detail, result.value if result else "unreachable") from None
         sock = writer.get_extra_info("socket")
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

@@ -62,6 +62,18 @@ class ProbeReport:
         return MEANING[self.result]
 
 
+def connect_failure(exc: OSError, timeout: float) -> tuple[ProbeResult | None, str]:
+    """What a failed TCP connect says about the port, and a one-line detail: CLOSED (a reset came
+    back), FILTERED (no answer within `timeout`), UNREACHABLE (an ICMP unreachable, or a local
+    firewall's refusal), or None for an error that says nothing about the port."""
+    if isinstance(exc, ConnectionRefusedError):
+        return ProbeResult.CLOSED, "the connection was refused (TCP reset)"
+    if isinstance(exc, TimeoutError):
+        return ProbeResult.FILTERED, f"no answer to the TCP handshake within {timeout:g} s"
+    detail = exc.strerror or str(exc)
+    return (ProbeResult.UNREACHABLE if exc.errno in UNREACHABLE_ERRNOS else None), detail
+
+
 def client_hello(server_name: str) -> bytes:
     """The ClientHello the probe sends: port443's own engine's first flight."""
     from port443.tls import ClientConfig, ClientConnection
@@ -123,14 +135,11 @@ def probe(
         sock.settimeout(connect_timeout)
         try:
             sock.connect(sockaddr)
-        except ConnectionRefusedError:
-            return report(ProbeResult.CLOSED, "the connection was refused (TCP reset)")
-        except TimeoutError:
-            return report(ProbeResult.FILTERED, f"no answer to the TCP handshake within {connect_timeout:g} s")
         except OSError as exc:
-            if exc.errno in UNREACHABLE_ERRNOS:
-                return report(ProbeResult.UNREACHABLE, exc.strerror or str(exc))
-            raise ProbeError(f"cannot connect to {address} port {port}: {exc.strerror or exc}") from None
+            result, detail = connect_failure(exc, connect_timeout)
+            if result is None:
+                raise ProbeError(f"cannot connect to {address} port {port}: {detail}") from None
+            return report(result, detail)
         return _read_answer(sock, hello(host.rstrip(".")), answer_timeout, report)
 
 

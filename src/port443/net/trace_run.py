@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from port443.net.chain import split_host_port
-from port443.net.probe import UNREACHABLE_ERRNOS, ProbeResult
+from port443.net.probe import ProbeResult, connect_failure
 from port443.net.traced_tls import ConnectionTrace, Failure, HttpTarget, TracedConnection
 from port443.tls import ClientConfig
 from port443.trace import Step, connect_step, dns_step
@@ -179,22 +179,19 @@ def _connect_first(trace: ConnectionTrace, infos, port: int, timeout: float, clo
         began = clock.ms()
         try:
             sock.connect(sockaddr)
-        except ConnectionRefusedError:
-            sock.close()
-            attempts.append((address, "refused (TCP reset)"))
-            last = Failure(ProbeResult.CLOSED.value, f"{address} port {port} refused the connection (TCP reset)")
-            continue
-        except TimeoutError:
-            sock.close()
-            attempts.append((address, f"no answer within {timeout:g} s"))
-            last = Failure(ProbeResult.FILTERED.value,
-                           f"{address} port {port} did not answer the TCP handshake within {timeout:g} s")
-            continue
         except OSError as exc:
             sock.close()
-            attempts.append((address, exc.strerror or str(exc)))
-            kind = ProbeResult.UNREACHABLE.value if exc.errno in UNREACHABLE_ERRNOS else "connect-error"
-            last = Failure(kind, f"{address} port {port}: {exc.strerror or exc}")
+            result, detail = connect_failure(exc, timeout)
+            where = f"{address} port {port}"
+            if result is ProbeResult.CLOSED:
+                outcome, detail = "refused (TCP reset)", f"{where} refused the connection (TCP reset)"
+            elif result is ProbeResult.FILTERED:
+                outcome = f"no answer within {timeout:g} s"
+                detail = f"{where} did not answer the TCP handshake within {timeout:g} s"
+            else:
+                outcome, detail = detail, f"{where}: {detail}"
+            attempts.append((address, outcome))
+            last = Failure(result.value if result else "connect-error", detail)
             continue
         attempts.append((address, f"connected in {clock.ms() - began:.2f} ms"))
         # TLS writes whole records; Nagle would hold back a small one (our Finished, the request) for an ACK.
