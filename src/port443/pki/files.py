@@ -34,7 +34,7 @@ def _read(path: str | os.PathLike[str]) -> bytes:
 
 def parse_certificates(data: bytes, source: str = "input") -> list[x509.Certificate]:
     """Every certificate in a PEM bundle, or the one certificate of a DER file."""
-    if b"-----BEGIN CERTIFICATE-----" in data:
+    if b"-----BEGIN CERTIFICATE-----" in data or b"-----BEGIN X509 CERTIFICATE-----" in data:
         try:
             return _checked(x509.load_pem_x509_certificates(data))
         except (ValueError, x509.InvalidVersion):

@@ -11,6 +11,8 @@ from cryptography import x509
 from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.verification import Store
 
+from port443.pki.files import PkiFileError, parse_certificates
+
 # Where Linux distributions keep their combined bundle, most common first.
 OS_BUNDLES = (
     "/etc/ssl/certs/ca-certificates.crt",  # Debian, Ubuntu, Alpine
@@ -25,18 +27,13 @@ class TrustError(ValueError):
 
 
 def load_pem_certificates(data: bytes, source: str = "input") -> list[x509.Certificate]:
-    """Every certificate in a PEM bundle, or one DER certificate."""
-    if b"-----BEGIN" not in data:
-        try:
-            return [x509.load_der_x509_certificate(data)]
-        except ValueError:
-            raise TrustError(f"{source}: not a PEM or DER certificate") from None
+    """Every certificate in a PEM bundle, or one DER certificate (pki.files' parser, as a TrustError)."""
     try:
         with warnings.catch_warnings():  # certifi's bundle has a root with a negative serial
             warnings.simplefilter("ignore", CryptographyDeprecationWarning)
-            return x509.load_pem_x509_certificates(data)
-    except ValueError as exc:
-        raise TrustError(f"{source}: bad PEM certificate ({exc})") from None
+            return parse_certificates(data, source)
+    except PkiFileError as exc:
+        raise TrustError(str(exc)) from None
 
 
 class TrustStore:
