@@ -78,37 +78,38 @@ def choose_scheme(key, offered: list[int] | tuple[int, ...], tls13: bool) -> SS 
     return None
 
 
-def sign(key, scheme: int, data: bytes) -> bytes:
+def _algorithm_args(scheme: int) -> tuple | None:
+    """What cryptography's sign()/verify() take after the data for `scheme` (None: not a scheme we know)."""
     if scheme in _ECDSA:
-        return key.sign(data, ec.ECDSA(_ECDSA[scheme][0]()))
+        return (ec.ECDSA(_ECDSA[scheme][0]()),)
     if scheme in (SS.ed25519, SS.ed448):
-        return key.sign(data)
+        return ()
     if scheme in _PSS:
         h = _PSS[scheme]
-        return key.sign(data, padding.PSS(padding.MGF1(h()), h.digest_size), h())
+        return padding.PSS(padding.MGF1(h()), h.digest_size), h()
     if scheme in _PKCS1:
-        return key.sign(data, padding.PKCS1v15(), _PKCS1[scheme]())
-    raise ValueError(f"cannot sign with scheme {scheme:#06x}")
+        return padding.PKCS1v15(), _PKCS1[scheme]()
+    return None
+
+
+def sign(key, scheme: int, data: bytes) -> bytes:
+    args = _algorithm_args(scheme)
+    if args is None:
+        raise ValueError(f"cannot sign with scheme {scheme:#06x}")
+    return key.sign(data, *args)
 
 
 def verify(public_key, scheme: int, signature: bytes, data: bytes) -> bool:
     """True when `signature` over `data` verifies under `public_key` with `scheme`."""
     if scheme not in key_schemes(public_key, tls13=False) and scheme not in _PSS:
         return False
+    if scheme in _PSS and not isinstance(public_key, rsa.RSAPublicKey):
+        return False
+    args = _algorithm_args(scheme)
+    if args is None:
+        return False
     try:
-        if scheme in _ECDSA:
-            public_key.verify(signature, data, ec.ECDSA(_ECDSA[scheme][0]()))
-        elif scheme in (SS.ed25519, SS.ed448):
-            public_key.verify(signature, data)
-        elif scheme in _PSS:
-            if not isinstance(public_key, rsa.RSAPublicKey):
-                return False
-            h = _PSS[scheme]
-            public_key.verify(signature, data, padding.PSS(padding.MGF1(h()), h.digest_size), h())
-        elif scheme in _PKCS1:
-            public_key.verify(signature, data, padding.PKCS1v15(), _PKCS1[scheme]())
-        else:
-            return False
+        public_key.verify(signature, data, *args)
     except (InvalidSignature, ValueError, TypeError):
         return False
     return True
