@@ -18,39 +18,33 @@ from dataclasses import dataclass, field
 ORDER = ["A+", "A", "A-", "B", "C", "D", "E", "F", "M", "T"]  # M and T are shown as failing grades
 PROTOCOL_SCORE = {"SSLv2": 0, "SSLv3": 80, "TLSv1": 90, "TLSv1.1": 95, "TLSv1.2": 100, "TLSv1.3": 100}
 HSTS_A_PLUS = 15552000
+# (threshold, value) from the highest threshold down: the value of the first threshold reached.
+KX_STEPS = ((4096, 100), (2048, 90), (1024, 80), (512, 40))  # rating guide §4, RSA-equivalent bits
+CIPHER_STEPS = ((256, 100), (128, 80))  # rating guide §5, bits
+LETTER_STEPS = ((80, "A"), (65, "B"), (50, "C"), (35, "D"), (20, "E"))
+EC_RSA_EQUIVALENT = ((512, 15360), (384, 7680), (256, 3072), (224, 2048))  # NIST SP 800-57 Part 1 table 2
+
+
+def _first_reached(value: float, steps: tuple, below):
+    """The value of the first (highest) threshold `value` reaches; `below` when it reaches none."""
+    return next((result for threshold, result in steps if value >= threshold), below)
 
 
 def kx_score(bits: int, anonymous: bool, export: bool) -> int:
-    """Rating guide §4, in RSA-equivalent bits."""
+    """Rating guide §4, in RSA-equivalent bits; export suites score at most 40."""
     if anonymous:
         return 0
-    if export or bits < 512:
-        return 20 if bits < 512 else 40
-    if bits < 1024:
-        return 40
-    if bits < 2048:
-        return 80
-    if bits < 4096:
-        return 90
-    return 100
+    score = _first_reached(bits, KX_STEPS, 20)
+    return min(score, 40) if export else score
 
 
 def cipher_score(bits: int) -> int:
     """Rating guide §5."""
-    if bits == 0:
-        return 0
-    if bits < 128:
-        return 20
-    if bits < 256:
-        return 80
-    return 100
+    return 0 if bits == 0 else _first_reached(bits, CIPHER_STEPS, 20)
 
 
 def letter(score: float) -> str:
-    for threshold, grade in ((80, "A"), (65, "B"), (50, "C"), (35, "D"), (20, "E")):
-        if score >= threshold:
-            return grade
-    return "F"
+    return _first_reached(score, LETTER_STEPS, "F")
 
 
 def worse(a: str, b: str) -> str:
@@ -83,15 +77,7 @@ class Grade:
 
 def ec_equivalent(bits: int) -> int:
     """RSA-equivalent strength of an EC key or curve (NIST SP 800-57 Part 1 table 2)."""
-    if bits >= 512:
-        return 15360
-    if bits >= 384:
-        return 7680
-    if bits >= 256:
-        return 3072
-    if bits >= 224:
-        return 2048
-    return 1024
+    return _first_reached(bits, EC_RSA_EQUIVALENT, 1024)
 
 
 def compute_grade(f: dict) -> Grade:
