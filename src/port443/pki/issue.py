@@ -53,6 +53,28 @@ def san_entries(names: list[str] | tuple[str, ...]) -> list[x509.GeneralName]:
     return entries
 
 
+def _builder(subject: x509.Name, issuer: x509.Name, key: PrivateKey, not_before: dt.datetime,
+             days: int) -> x509.CertificateBuilder:
+    """The fields every certificate we issue has: names, public key, a random serial, validity."""
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_before + dt.timedelta(days=days))
+    )
+
+
+def _key_usage(*, signs_certificates: bool, key_encipherment: bool) -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=True, content_commitment=False, key_encipherment=key_encipherment,
+        data_encipherment=False, key_agreement=False, key_cert_sign=signs_certificates, crl_sign=signs_certificates,
+        encipher_only=False, decipher_only=False,
+    )
+
+
 @dataclass(frozen=True)
 class Issued:
     """A certificate, the chain to send with it (leaf first, no root), and its key."""
@@ -80,22 +102,9 @@ def make_ca(
     ])
     signer_key = issuer.key if issuer else key
     builder = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(issuer.certificate.subject if issuer else name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + dt.timedelta(days=days))
+        _builder(name, issuer.certificate.subject if issuer else name, key, now, days)
         .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True, content_commitment=False, key_encipherment=False,
-                data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
-                encipher_only=False, decipher_only=False,
-            ),
-            critical=True,
-        )
+        .add_extension(_key_usage(signs_certificates=True, key_encipherment=False), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
     )
     if issuer:
@@ -143,15 +152,7 @@ def issue_leaf(
     is_rsa = isinstance(key, rsa.RSAPrivateKey)
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name or names[0])])
     signer_key = ca.key if ca else key
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(ca.certificate.subject if ca else subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + dt.timedelta(days=days))
-    )
+    builder = _builder(subject, ca.certificate.subject if ca else subject, key, now, days)
     if with_san:
         builder = builder.add_extension(x509.SubjectAlternativeName(san_entries(names)), critical=False)
     if ca_issuers_url:
@@ -165,14 +166,7 @@ def issue_leaf(
     cert = (
         builder
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True, content_commitment=False, key_encipherment=is_rsa,
-                data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
-                encipher_only=False, decipher_only=False,
-            ),
-            critical=True,
-        )
+        .add_extension(_key_usage(signs_certificates=False, key_encipherment=is_rsa), critical=True)
         .add_extension(x509.ExtendedKeyUsage(usages), critical=False)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(signer_key.public_key()), critical=False)
