@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+from port443.cli.render import render_diagnoses
 
 
 def console() -> Console:
@@ -34,13 +34,7 @@ def show_report(report: dict[str, Any]) -> None:
         out.print(Text(f"Not trusted{checked} by {report['trust_store']}: {report['reason']}", style="bold red"))
     if not report["diagnoses"]:
         out.print(Text("No problems found.", style="green"))
-    for item in report["diagnoses"]:
-        line = Text()
-        line.append(f"{item['severity'].upper():8}", style=SEVERITY_STYLE[item["severity"]])
-        line.append(f"{item['code']}: ", style="bold")
-        line.append(item["message"])
-        out.print(line)
-        out.print(Text(f"{'':8}fix: {item['fix']}", style="dim"))
+    render_diagnoses(out, report["diagnoses"])
 
 
 def _certificate_table(index: int, cert: dict[str, Any]) -> Table:

@@ -7,19 +7,19 @@ docs/handshake.md and docs/handshake.schema.json (SCHEMA names its version).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 from cryptography import x509
 from rich.text import Text
 
-from port443.cli.render import console, render_steps
+from port443.cli.render import console, render_diagnoses, render_steps
 from port443.net.trace_run import ConnectionTrace, TraceRun
 from port443.tls import events as ev
 from port443.trace import certificate_fields, certificate_names, group_name, scheme_name, suite_name
 from port443.verdict import Verdict
 
 SCHEMA = "port443.handshake/1"
-SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
 
 def render_text(target: str, run: TraceRun, verdict: Verdict, keylog: tuple[str, int] | None) -> None:
@@ -58,13 +58,7 @@ def _verdict(con, verdict: Verdict) -> None:
     con.print(Text(verdict.summary, style="bold green" if verdict.secure else "bold red"), soft_wrap=True)
     if verdict.reason:
         con.print(f"  Why: {verdict.reason}", soft_wrap=True)
-    for d in verdict.diagnoses:
-        line = Text("  ")
-        line.append(f"{d.severity.upper():8}", style=SEVERITY_STYLE[d.severity])
-        line.append(f"{d.code}: ", style="bold")
-        line.append(d.message)
-        con.print(line, soft_wrap=True)
-        con.print(Text(f"{'':10}fix: {d.fix}", style="dim"), soft_wrap=True)
+    render_diagnoses(con, verdict.diagnoses, indent=2, soft_wrap=True)
     if verdict.explanation:
         con.print(f"  {verdict.explanation}", soft_wrap=True)
     for note in verdict.notes:
@@ -88,7 +82,7 @@ def render_json(target: str, run: TraceRun, verdict: Verdict, secrets: list[str]
         "resume_note": run.resume_note or None,
         "verdict": {"outcome": verdict.outcome, "secure": verdict.secure, "exit_code": verdict.exit_code,
                     "summary": verdict.summary, "reason": verdict.reason, "explanation": verdict.explanation,
-                    "diagnoses": [_diagnosis(d) for d in verdict.diagnoses], "notes": list(verdict.notes)},
+                    "diagnoses": [dataclasses.asdict(d) for d in verdict.diagnoses], "notes": list(verdict.notes)},
         "keylog_file": keylog[0] if keylog else None,
     }
     if secrets is not None:
@@ -116,7 +110,7 @@ def _connection(trace: ConnectionTrace) -> dict:
         "certificates": [_certificate(c) for c in chain],
         "verification": None if v is None else {
             "trusted": v.trusted, "reason": v.reason, "trust_store": v.store_name,
-            "diagnoses": [_diagnosis(d) for d in v.diagnoses]},
+            "diagnoses": [dataclasses.asdict(d) for d in v.diagnoses]},
         "http": None if http is None else {
             "protocol": http.protocol, "method": http.method, "path": http.path, "status": http.status,
             "reason": http.reason, "headers": [[n, v] for n, v in http.headers], "body_bytes": http.body_bytes,
@@ -135,7 +129,3 @@ def _certificate(cert: x509.Certificate) -> dict:
             "not_before": cert.not_valid_before_utc.isoformat(), "not_after": cert.not_valid_after_utc.isoformat(),
             "names": certificate_names(cert),
             "key": fields["key"]}
-
-
-def _diagnosis(d) -> dict:
-    return {"code": d.code, "severity": d.severity, "message": d.message, "fix": d.fix, "certificate": d.certificate}
