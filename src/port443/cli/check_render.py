@@ -8,6 +8,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from port443.cli.render import render_diagnoses
+
 STATUS_STYLE = {"vulnerable": "bold red", "not vulnerable": "green", "not applicable": "dim", "unknown": "yellow"}
 GRADE_STYLE = {"A+": "bold green", "A": "bold green", "A-": "green", "B": "yellow", "C": "dark_orange",
                "D": "red", "E": "red", "F": "bold red", "T": "bold red", "M": "bold red"}
@@ -106,10 +108,7 @@ def _certificates(con: Console, r: dict) -> None:
         trust = "[green]trusted[/]" if c["trusted"] else f"[red]not trusted[/]: {escape(c['reason'])}"
         con.print(f"[bold]certificate[/] {escape(c['subject'])} ({c['key']}, {c['chain_length']} in chain, until "
                   f"{c['not_after'][:10]}) {trust}  [dim]seen in {', '.join(c['seen_in'])}[/]")
-        for d in c["diagnoses"]:
-            style = {"error": "red", "warning": "yellow"}.get(d["severity"], "dim")
-            con.print(f"  [{style}]{d['severity']}[/] {d['code']}: {escape(d['message'])} [dim]fix: "
-                      f"{escape(d['fix'])}[/]")
+        render_diagnoses(con, c["diagnoses"], indent=2)
 
 
 def _http(con: Console, r: dict) -> None:
