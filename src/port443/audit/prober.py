@@ -80,23 +80,28 @@ class Link:
         limit = self.prober.limits.read_timeout if timeout is None else timeout
         deadline = min(time.monotonic() + limit, self.prober.deadline)
         while not until(answer) and not answer.closed:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            chunk = await read_before(self.reader, deadline)
+            if chunk is None:
                 answer.timed_out = True
-                break
-            try:
-                chunk = await asyncio.wait_for(self.reader.read(READ_SIZE), remaining)
-            except (asyncio.TimeoutError, TimeoutError):
-                answer.timed_out = True
-                break
-            except (ConnectionError, OSError):
-                answer.closed = True
                 break
             if not chunk:
                 answer.closed = True
                 break
             answer.feed(chunk)
         return answer
+
+
+async def read_before(reader: asyncio.StreamReader, deadline: float) -> bytes | None:
+    """The next bytes from the peer: None when `deadline` passes first, b"" when it closed or reset."""
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        return None
+    try:
+        return await asyncio.wait_for(reader.read(READ_SIZE), remaining)
+    except TimeoutError:  # asyncio's too
+        return None
+    except OSError:  # a reset, or any other error on the socket: the connection is over
+        return b""
 
 
 class Prober:
@@ -174,44 +179,6 @@ class Prober:
                 s.flush()
         return run
 
-    async def _drive(self, conn, reader, writer, run: "EngineRun", done: Callable[[], bool],
-                     settle: bool = False) -> None:
-        deadline = min(time.monotonic() + self.limits.read_timeout, self.deadline)
-        while not done() and run.error is None and not run.closed:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                run.timed_out = True
-                return
-            try:
-                chunk = await asyncio.wait_for(reader.read(READ_SIZE), remaining)
-            except (asyncio.TimeoutError, TimeoutError):
-                run.timed_out = True
-                return
-            except (ConnectionError, OSError):
-                chunk = b""
-            if not chunk:
-                run.closed = True
-                return
-            run.received += len(chunk)
-            if run.received > MAX_ENGINE_BYTES:
-                run.error = f"more than {MAX_ENGINE_BYTES} bytes in one handshake; stopped reading"
-                return
-            try:
-                new = conn.receive_data(chunk)
-            except TLSError as exc:
-                run.events.extend(exc.events)
-                run.error = exc.message
-                run.alert = exc.alert.name if exc.alert is not None else None
-                return
-            run.events.extend(new)
-            out = conn.data_to_send()
-            if out:
-                writer.write(out)
-            if any(isinstance(e, ev.ConnectionClosed) for e in new):
-                run.closed = True
-            if settle and any(isinstance(e, ev.ApplicationData) for e in new) and run.http_complete():
-                return
-
 
 @dataclass
 class EngineSession:
@@ -227,7 +194,35 @@ class EngineSession:
             self.writer.write(out)
 
     async def drive(self, done: Callable[[], bool], settle: bool = False) -> None:
-        await self.prober._drive(self.conn, self.reader, self.writer, self.run, done, settle)
+        """Read and answer until done() holds, the peer closes, the engine fails or the limits hit;
+        with `settle`, stop as soon as a whole HTTP response head has arrived."""
+        conn, run = self.conn, self.run
+        deadline = min(time.monotonic() + self.prober.limits.read_timeout, self.prober.deadline)
+        while not done() and run.error is None and not run.closed:
+            chunk = await read_before(self.reader, deadline)
+            if chunk is None:
+                run.timed_out = True
+                return
+            if not chunk:
+                run.closed = True
+                return
+            run.received += len(chunk)
+            if run.received > MAX_ENGINE_BYTES:
+                run.error = f"more than {MAX_ENGINE_BYTES} bytes in one handshake; stopped reading"
+                return
+            try:
+                new = conn.receive_data(chunk)
+            except TLSError as exc:
+                run.events.extend(exc.events)
+                run.error = exc.message
+                run.alert = exc.alert.name if exc.alert is not None else None
+                return
+            run.events.extend(new)
+            self.flush()
+            if any(isinstance(e, ev.ConnectionClosed) for e in new):
+                run.closed = True
+            if settle and any(isinstance(e, ev.ApplicationData) for e in new) and run.http_complete():
+                return
 
 
 @dataclass
