@@ -19,12 +19,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import ec
 
 from port443.pki import localca
 from port443.pki.files import (PkiFileError, load_certificates, load_private_key, make_private_dir, pem_chain,
                                write_file, write_private_key)
-from port443.pki.issue import PrivateKey
+from port443.pki.issue import PrivateKey, generate_key
 
 _SAFE = re.compile(r"[^a-z0-9.-]")
 
@@ -45,7 +44,7 @@ def load_or_create_account_key(directory_url: str) -> tuple[PrivateKey, bool]:
     if path.exists():
         return load_private_key(path), False
     make_private_dir(path.parent)
-    key = ec.generate_private_key(ec.SECP256R1())
+    key = generate_key("ecdsa-p256")
     write_private_key(path, key)
     return key, True
 

@@ -20,10 +20,9 @@ from typing import Any
 import josepy as jose
 from acme import challenges
 from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from port443.pki.issue import signature_hash
+from port443.pki.issue import generate_key, signature_hash
 from port443.tls.config import CertifiedKey
 
 ALPN_PROTOCOL = "acme-tls/1"
@@ -61,7 +60,7 @@ def acme_identifier_value(key_authorization: str) -> bytes:
 
 def validation_certificate(domain: str, key_authorization: str) -> CertifiedKey:
     """The self-signed acme-tls/1 certificate for `domain` (a fresh P-256 key, valid a week)."""
-    key = ec.generate_private_key(ec.SECP256R1())
+    key = generate_key("ecdsa-p256")
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, domain)])
     now = dt.datetime.now(dt.timezone.utc)
     cert = (
