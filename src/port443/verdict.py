@@ -16,12 +16,6 @@ from port443.tls.enums import AlertDescription as A
 from port443.trace import alert_meaning, group_name, suite_name
 
 SECURE, NOT_TRUSTED, NO_CONNECTION, TLS_FAILURE = 0, 1, 2, 3
-EXIT_CODES = {
-    SECURE: "secure: the handshake completed and the certificate is trusted (the padlock)",
-    NOT_TRUSTED: "connected, but not trusted: the certificate failed validation, or browsers refuse it",
-    NO_CONNECTION: "could not connect: DNS failure, connection refused (port closed), or timeout (filtered)",
-    TLS_FAILURE: "TLS failure: not TLS on the port, an alert, no common version or cipher suite",
-}
 NO_COMMON_PARAMETERS = {A.handshake_failure, A.insufficient_security}
 
 
