@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import h11
 
-from port443.audit.prober import EngineRun, Prober
+from port443.audit.prober import EngineRun, Prober, read_before
 
 MAX_HEAD = 64 * 1024
 HSTS_PRELOAD_MIN = 31536000  # hstspreload.org: one year, includeSubDomains and preload
@@ -121,14 +121,8 @@ async def port80_redirect(prober: Prober, host: str, port: int, out: HttpResult)
         data = b""
         deadline = time.monotonic() + prober.limits.read_timeout
         while len(data) < MAX_HEAD and b"\r\n\r\n" not in data:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
-            try:
-                chunk = await asyncio.wait_for(reader.read(8192), remaining)
-            except (OSError, asyncio.TimeoutError, TimeoutError):
-                break
-            if not chunk:
+            chunk = await read_before(reader, deadline)
+            if not chunk:  # the deadline passed, or the server closed
                 break
             data += chunk
     finally:
