@@ -14,7 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from port443.pki import localca
-from port443.pki.files import PkiFileError, load_certificates, load_private_key, pem_chain, write_file, write_private_key
+from port443.pki.files import (
+    PkiFileError, load_certificates, load_private_key, make_private_dir, pem_chain, write_file, write_private_key,
+)
+from port443.pki.hostname import covered_names
 from port443.pki.keys import signed_by
 from port443.tls.config import CertifiedKey, ConfigError, ServerConfig
 
@@ -45,10 +48,7 @@ def _usable(chain: Path, key: Path, ca: localca.LocalCA, names: tuple[str, ...])
     except PkiFileError:
         return False
     leaf = certs[0]
-    from port443.pki.hostname import covered_names
-
-    covered = covered_names(leaf)
-    have = set(covered.all())
+    have = set(covered_names(leaf).all())
     fresh = leaf.not_valid_after_utc - dt.datetime.now(dt.timezone.utc) > RENEW_BEFORE
     return fresh and set(names) <= have and signed_by(leaf, ca.certificate)
 
@@ -57,8 +57,7 @@ def local_certificate(host: str = "localhost") -> LocalCertificate:
     """The local CA's certificate for this machine's names, creating the CA and the certificate as needed."""
     ca, created = localca.load_or_create_ca()
     names = local_names(host)
-    directory = localca.data_dir() / "serve"
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    directory = make_private_dir(localca.data_dir() / "serve")
     chain, key = directory / "localhost.pem", directory / "localhost-key.pem"
     issued = False
     if not _usable(chain, key, ca, names):
