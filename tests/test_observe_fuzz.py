@@ -179,3 +179,19 @@ def test_live_observation_of_damaged_bytes(data):
     flow = observe_connection(client, server)
     assert flow.c2s.stream_bytes == len(client) and flow.s2c.stream_bytes == len(server)
     json.dumps(flow.as_dict())
+
+
+def test_a_timestamp_past_year_9999_is_no_date_not_a_traceback():
+    """pcapng timestamps are 64-bit: a damaged one can name a year datetime cannot hold."""
+    data = bytearray(samples()["pcapng"])
+    pos = 0
+    while pos + 8 <= len(data):  # the first Enhanced Packet Block (type 6): its timestamp's high word
+        kind, length = int.from_bytes(data[pos:pos + 4], "little"), int.from_bytes(data[pos + 4:pos + 8], "little")
+        if kind == 6:
+            data[pos + 12:pos + 16] = b"\xff\xff\xff\x7f"
+            break
+        pos += length
+    else:
+        raise AssertionError("no Enhanced Packet Block in the sample")
+    report = analyse_bytes(bytes(data))
+    assert report is not None and report.as_dict()["flows"][0]["start"] is None

@@ -173,6 +173,10 @@ class CaptureReport:
 
 
 def _iso(ts: float) -> str | None:
+    """The capture timestamp as ISO 8601, or None when there is none or it is no date (a damaged capture)."""
     if not ts:
         return None
-    return dt.datetime.fromtimestamp(ts, dt.timezone.utc).isoformat(timespec="microseconds")
+    try:
+        return dt.datetime.fromtimestamp(ts, dt.timezone.utc).isoformat(timespec="microseconds")
+    except (ValueError, OverflowError, OSError):
+        return None
