@@ -22,6 +22,7 @@ import os
 import socket
 import ssl
 import subprocess
+import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,19 @@ def reserve_port() -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((LOOPBACK, 0))
     return sock
+
+
+def wait_listening(port: int, proc: subprocess.Popen, timeout: float = START_TIMEOUT) -> None:
+    """Until `port` accepts connections: pebble logs its addresses just before it starts listening on them."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection((LOOPBACK, port), timeout=TIMEOUT).close()
+            return
+        except ConnectionRefusedError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)  # polling the port's state, not waiting for time to pass
 
 
 def free_udp_port() -> int:
@@ -151,6 +165,7 @@ def pebble_ca(tmp: Path, *, http_port: int, tls_port: int, validity: int | None 
         proc, lines = stack.enter_context(_process(cmd, environ))
         directory = lines.wait_for(r"ACME directory available at: (\S+)", timeout=START_TIMEOUT).group(1)
         management = f"https://{LOOPBACK}:{mgmt.getsockname()[1]}"
-        listen.close()
-        mgmt.close()
+        for reserved in (listen, mgmt):
+            wait_listening(reserved.getsockname()[1], proc)
+            reserved.close()
         yield Pebble(directory, management, cafile, lines, proc)
